@@ -1,0 +1,200 @@
+/**
+ * Every stored object, defined once as a TypeBox schema. The same schemas validate CLI input
+ * after parsing, store documents on read, and the JSON that `--json` prints. References between
+ * objects are by immutable id, so renames never cascade; names are unique per kind.
+ */
+import { type Static, Type as T } from "@sinclair/typebox";
+
+const Id = T.String({ minLength: 1 });
+const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()]);
+
+export const ClusterSchema = T.Object({
+  id: Id,
+  name: T.Literal("general"),
+  nodeprefix: T.String(),
+  nodedigits: T.Integer({ minimum: 1, maximum: 10 }),
+  path: T.String(),
+  user: T.String(),
+  frontend_address: T.String(),
+  frontend_port: T.Integer({ minimum: 1, maximum: 65535 }),
+  frontend_https: T.Boolean(),
+  server_port: T.Integer({ minimum: 1, maximum: 65535 }),
+  tracker_interval: T.Integer({ minimum: 1 }),
+  tracker_min_interval: T.Integer({ minimum: 1 }),
+  tracker_maxpeers: T.Integer({ minimum: 1 }),
+  torrent_listen_port_min: T.Integer({ minimum: 1, maximum: 65535 }),
+  torrent_listen_port_max: T.Integer({ minimum: 1, maximum: 65535 }),
+  named_include_file: T.String(),
+  named_zone_dir: T.String(),
+  cluster_ips: T.Array(T.String()),
+  dhcp_net: Nullable(T.String()),
+  dhcp_range_start: Nullable(T.String()),
+  dhcp_range_end: Nullable(T.String()),
+  comment: T.String(),
+});
+export type Cluster = Static<typeof ClusterSchema>;
+
+export const NetworkSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  network: T.String(),
+  prefix: T.Integer(),
+  version: T.Union([T.Literal(4), T.Literal(6)]),
+  freelist: T.Array(T.Tuple([T.String(), T.String()])),
+  ns_hostname: T.String(),
+  ns_ip: T.String(),
+  include: T.String(),
+  rev_include: T.String(),
+  comment: T.String(),
+});
+export type Network = Static<typeof NetworkSchema>;
+
+export const OsImageVersionSchema = T.Object({
+  version: T.Integer({ minimum: 1 }),
+  tarball: T.String(),
+  torrent: T.String(),
+  infohash: T.String(),
+  size: T.Integer({ minimum: 0 }),
+  created: T.String(),
+});
+export type OsImageVersion = Static<typeof OsImageVersionSchema>;
+
+export const OsImageSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  path: T.String(),
+  kernver: T.String(),
+  kernopts: T.String(),
+  kernfile: T.String(),
+  initrdfile: T.String(),
+  dracutmodules: T.String(),
+  kernmodules: T.String(),
+  grab_exclude_list: T.String(),
+  grab_filesystems: T.String(),
+  versions: T.Array(OsImageVersionSchema),
+  current: T.Integer({ minimum: 0 }),
+  comment: T.String(),
+});
+export type OsImage = Static<typeof OsImageSchema>;
+
+export const BmcSetupSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  user: T.String(),
+  password: T.String(),
+  userid: T.Integer({ minimum: 0 }),
+  netchannel: T.Integer({ minimum: 0 }),
+  mgmtchannel: T.Integer({ minimum: 0 }),
+  comment: T.String(),
+});
+export type BmcSetup = Static<typeof BmcSetupSchema>;
+
+export const SwitchSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  network: T.String(),
+  ip: T.String(),
+  read: T.String(),
+  rw: T.String(),
+  oid: T.String(),
+  comment: T.String(),
+});
+export type Switch = Static<typeof SwitchSchema>;
+
+export const OtherDevSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  /** network id → address */
+  connected: T.Record(T.String(), T.String()),
+  comment: T.String(),
+});
+export type OtherDev = Static<typeof OtherDevSchema>;
+
+export const GroupInterfaceSchema = T.Object({
+  name: T.String(),
+  network4: Nullable(T.String()),
+  network6: Nullable(T.String()),
+  params: T.String(),
+});
+export type GroupInterface = Static<typeof GroupInterfaceSchema>;
+
+export const GroupSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  osimage: T.String(),
+  bmcsetup: Nullable(T.String()),
+  domain: Nullable(T.String()),
+  boot_if: T.String(),
+  torrent_if: T.String(),
+  interfaces: T.Array(GroupInterfaceSchema),
+  prescript: T.String(),
+  partscript: T.String(),
+  postscript: T.String(),
+  kernopts: T.String(),
+  comment: T.String(),
+});
+export type Group = Static<typeof GroupSchema>;
+
+export const NodeIpsSchema = T.Object({ ip4: T.Optional(T.String()), ip6: T.Optional(T.String()) });
+export type NodeIps = Static<typeof NodeIpsSchema>;
+
+export const NodeStatusSchema = T.Object({ step: T.String(), time: T.String() });
+export type NodeStatus = Static<typeof NodeStatusSchema>;
+
+export const NodeSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  group: T.String(),
+  mac: Nullable(T.String()),
+  switch: Nullable(T.String()),
+  port: T.String(),
+  localboot: T.Boolean(),
+  setupbmc: T.Boolean(),
+  service: T.Boolean(),
+  /** interface name → addresses */
+  interfaces: T.Record(T.String(), NodeIpsSchema),
+  status: Nullable(T.Any()),
+  comment: T.String(),
+});
+export type Node = Omit<Static<typeof NodeSchema>, "status"> & { status: NodeStatus | null };
+
+/** Secondary index: which node owns a MAC. Keyed (name) by the lower-case MAC. */
+export interface MacBinding {
+  id: string;
+  name: string;
+  node: string;
+}
+
+export interface Kinds {
+  cluster: Cluster;
+  network: Network;
+  osimage: OsImage;
+  bmcsetup: BmcSetup;
+  switch: Switch;
+  otherdev: OtherDev;
+  group: Group;
+  node: Node;
+  mac: MacBinding;
+}
+export type Kind = keyof Kinds;
+export const KINDS: readonly Kind[] = [
+  "cluster",
+  "network",
+  "osimage",
+  "bmcsetup",
+  "switch",
+  "otherdev",
+  "group",
+  "node",
+  "mac",
+];
+export const SCHEMAS = {
+  cluster: ClusterSchema,
+  network: NetworkSchema,
+  osimage: OsImageSchema,
+  bmcsetup: BmcSetupSchema,
+  switch: SwitchSchema,
+  otherdev: OtherDevSchema,
+  group: GroupSchema,
+  node: NodeSchema,
+} as const;
