@@ -153,10 +153,10 @@ export const NodeSchema = T.Object({
   service: T.Boolean(),
   /** interface name → addresses */
   interfaces: T.Record(T.String(), NodeIpsSchema),
-  status: Nullable(T.Any()),
+  status: T.Union([NodeStatusSchema, T.Null()]),
   comment: T.String(),
 });
-export type Node = Omit<Static<typeof NodeSchema>, "status"> & { status: NodeStatus | null };
+export type Node = Static<typeof NodeSchema>;
 
 /** Secondary index: which node owns a MAC. Keyed (name) by the lower-case MAC. */
 export interface MacBinding {

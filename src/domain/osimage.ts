@@ -1,0 +1,114 @@
+/**
+ * OS images: a directory tree on the head node plus how to boot it (kernel version, kernel
+ * options, dracut modules) and, once packed, its versions (tarball, torrent, info-hash). The
+ * kernels found in the tree are passed in by the caller, so this module stays free of I/O.
+ */
+import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
+import { AppError } from "./errors.ts";
+import type { OsImage } from "./model.ts";
+import { newId, type StoreWriter } from "./store.ts";
+
+export const DEFAULT_DRACUT_MODULES = "luna,-i18n,-plymouth";
+export const DEFAULT_KERNEL_MODULES = "ipmi_devintf,ipmi_si,ipmi_msghandler";
+export const DEFAULT_GRAB_EXCLUDES = ["/dev/*", "/proc/*", "/sys/*", "/run/*", "/tmp/*", "/var/log/*", "/var/cache/*"].join("\n");
+
+/** Version-aware comparison of kernel release strings (5.10.0-9 < 5.10.0-10). */
+export const compareKernels = (a: string, b: string): number =>
+  a.localeCompare(b, "en", { numeric: true, sensitivity: "base" });
+
+export function pickKernel(name: string, path: string, kernels: string[], wanted?: string): string {
+  if (kernels.length === 0) {
+    throw new AppError(
+      "NOT_FOUND",
+      `No kernels found in '${path}'`,
+      "Install a kernel into the image (its /boot/vmlinuz-* and /lib/modules/*), or pass --kernver",
+    );
+  }
+  if (wanted === undefined || wanted === "") return [...kernels].sort(compareKernels).at(-1) as string;
+  if (!kernels.includes(wanted)) {
+    throw new AppError("NOT_FOUND", `Kernel '${wanted}' is not in osimage '${name}'`, `Available: ${kernels.join(", ")}`);
+  }
+  return wanted;
+}
+
+export interface OsImageAdd {
+  name: string;
+  path: string;
+  kernels: string[];
+  kernver?: string;
+  kernopts?: string;
+  comment?: string;
+}
+
+export async function addOsImage(tx: StoreWriter, input: OsImageAdd): Promise<OsImage> {
+  await requireCluster(tx);
+  checkName("osimage", input.name);
+  if (await tx.byName("osimage", input.name)) {
+    throw new AppError("ALREADY_EXISTS", `An osimage named '${input.name}' already exists`);
+  }
+  const owner = (await tx.list("osimage")).find((o) => o.path === input.path);
+  if (owner) throw new AppError("ALREADY_EXISTS", `Path '${input.path}' belongs to osimage '${owner.name}'`);
+  const image: OsImage = {
+    id: newId(),
+    name: input.name,
+    path: input.path,
+    kernver: pickKernel(input.name, input.path, input.kernels, input.kernver),
+    kernopts: input.kernopts ?? "",
+    kernfile: "",
+    initrdfile: "",
+    dracutmodules: DEFAULT_DRACUT_MODULES,
+    kernmodules: DEFAULT_KERNEL_MODULES,
+    grab_exclude_list: DEFAULT_GRAB_EXCLUDES,
+    grab_filesystems: "/,/boot",
+    versions: [],
+    current: 0,
+    comment: input.comment ?? "",
+  };
+  await tx.insert("osimage", image);
+  return image;
+}
+
+export type OsImageChange = Partial<
+  Pick<
+    OsImage,
+    | "kernopts"
+    | "dracutmodules"
+    | "kernmodules"
+    | "path"
+    | "grab_exclude_list"
+    | "grab_filesystems"
+    | "kernfile"
+    | "initrdfile"
+    | "comment"
+  >
+> & { kernver?: string; kernels?: string[] };
+
+export async function changeOsImage(tx: StoreWriter, name: string, change: OsImageChange): Promise<OsImage> {
+  const image = await mustGet(tx, "osimage", name);
+  const { kernels, kernver, ...rest } = change;
+  const next: OsImage = { ...image };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
+  if (kernver !== undefined) next.kernver = pickKernel(name, image.path, kernels ?? [], kernver);
+  if (change.path !== undefined && change.path !== image.path) {
+    const owner = (await tx.list("osimage")).find((o) => o.path === change.path && o.id !== image.id);
+    if (owner) throw new AppError("ALREADY_EXISTS", `Path '${change.path}' belongs to osimage '${owner.name}'`);
+  }
+  await tx.update("osimage", next);
+  return next;
+}
+
+export async function cloneOsImage(tx: StoreWriter, name: string, to: string, path: string): Promise<OsImage> {
+  const src = await mustGet(tx, "osimage", name);
+  checkName("osimage", to);
+  if (await tx.byName("osimage", to)) throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
+  const image: OsImage = { ...src, id: newId(), name: to, path, kernfile: "", initrdfile: "", versions: [], current: 0 };
+  await tx.insert("osimage", image);
+  return image;
+}
+
+export async function deleteOsImage(tx: StoreWriter, name: string): Promise<OsImage> {
+  const image = await mustGet(tx, "osimage", name);
+  await refuseIfUsed(tx, "osimage", image.id, name);
+  await tx.remove("osimage", image.id);
+  return image;
+}
