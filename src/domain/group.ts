@@ -14,9 +14,9 @@ export const BMC_IF = "BMC";
 export const DEFAULT_PARTSCRIPT = "mount -t tmpfs tmpfs /sysroot";
 export const DEFAULT_POSTSCRIPT = "cat << EOF >> /sysroot/etc/fstab\ntmpfs   /       tmpfs    defaults        0 0\nEOF";
 
-const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$/;
+const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 const checkIfName = (name: string): string => {
-  if (!IFNAME_RE.test(name)) throw new AppError("INVALID_NAME", `Invalid interface name '${name}'`, "Use up to 32 letters, digits, '.', '_', ':' or '-'");
+  if (!IFNAME_RE.test(name)) throw new AppError("INVALID_NAME", `Invalid interface name '${name}'`, "Use up to 32 letters, digits, '.', '_' or '-'");
   return name;
 };
 

@@ -1,0 +1,86 @@
+/** `luna bmcsetup add|show|list|change|rename|delete`. */
+import type { ArgsDef } from "citty";
+import { addBmcSetup, changeBmcSetup, deleteBmcSetup } from "../../domain/bmcsetup.ts";
+import { mustGet, renameDoc } from "../../domain/common.ts";
+import { nameArgs, nameOf, opt } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { showTable, table } from "../render.ts";
+import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+
+const N = "bmcsetup";
+const fields = ["user", "password", "userid", "netchannel", "mgmtchannel", "comment"] as const;
+const flagArgs: ArgsDef = {
+  user: { type: "string", alias: ["u"], description: "BMC user (default ladmin)" },
+  password: { type: "string", alias: ["p"], description: "BMC password (default ladmin)" },
+  userid: { type: "string", alias: ["I"], description: "IPMI user id (default 3)" },
+  netchannel: { type: "string", alias: ["N"], description: "IPMI LAN channel (default 1)" },
+  mgmtchannel: { type: "string", alias: ["M"], description: "IPMI management channel (default 1)" },
+  ...commentArg,
+};
+
+export function createBmcSetupCommand(ctx: CliContext) {
+  return noun(N, "BMC (IPMI) credentials and channels for groups", {
+    add: () =>
+      verb({
+        noun: N,
+        name: "add",
+        description: "add a BMC setup",
+        args: { ...nameArgs(N), ...flagArgs },
+        run: async (a) => {
+          await ctx.write((tx) => addBmcSetup(tx, nameOf(N, a), pick(a, fields)));
+        },
+      }),
+    list: () =>
+      verb({
+        noun: N,
+        name: "list",
+        description: "list BMC setups",
+        args: { ...jsonArg },
+        async run(a) {
+          const all = await (await ctx.store()).list(N);
+          if (a.json) return ctx.json(all.map(({ id: _id, ...rest }) => rest));
+          ctx.out(table(["Name", "User", "Password"], all.map((b) => [b.name, b.user, b.password])));
+        },
+      }),
+    show: () =>
+      verb({
+        noun: N,
+        name: "show",
+        description: "show a BMC setup",
+        args: { ...nameArgs(N), ...jsonArg },
+        async run(a) {
+          const { id: _id, ...b } = await mustGet(await ctx.store(), N, nameOf(N, a));
+          if (a.json) return ctx.json(b);
+          ctx.out(showTable(Object.fromEntries(Object.entries(b).map(([k, v]) => [k, String(v)]))));
+        },
+      }),
+    change: () =>
+      verb({
+        noun: N,
+        name: "change",
+        description: "change a BMC setup",
+        args: { ...nameArgs(N), ...flagArgs },
+        async run(a) {
+          const values = pick(a, fields);
+          if (Object.keys(values).length === 0) nothingToChange(N);
+          await ctx.write((tx) => changeBmcSetup(tx, nameOf(N, a), values));
+        },
+      }),
+    rename: () =>
+      verb({
+        noun: N,
+        name: "rename",
+        description: "rename a BMC setup",
+        args: { ...nameArgs(N), ...newNameArg },
+        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
+      }),
+    delete: () =>
+      verb({
+        noun: N,
+        name: "delete",
+        description: "delete a BMC setup no group uses",
+        args: { ...nameArgs(N) },
+        run: async (a) => ctx.write((tx) => deleteBmcSetup(tx, nameOf(N, a))),
+      }),
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * What every command gets: the resolved config, the store (opened on first use, closed by the
+ * runner), output helpers and the text-input channel. Built once per invocation by run.ts.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, parseStoreSpec } from "../config/config.ts";
+import { AppError } from "../domain/errors.ts";
+import type { Store, StoreWriter } from "../domain/store.ts";
+import { openStore } from "../runtime/open-store.ts";
+import type { TextInput } from "./args.ts";
+
+export interface CliContext {
+  config: Config;
+  store(): Promise<Store>;
+  write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  out(text: string): void;
+  json(value: unknown): void;
+  text: TextInput;
+  now(): Date;
+  close(): Promise<void>;
+}
+
+export function createContext(config: Config): CliContext {
+  let opened: Promise<Store> | undefined;
+  const store = () => {
+    opened ??= openStore(parseStoreSpec(config.store));
+    return opened;
+  };
+  return {
+    config,
+    store,
+    async write(fn) {
+      return (await store()).write(fn);
+    },
+    out: (text) => process.stdout.write(`${text}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    text: {
+      stdinIsTTY: Boolean(process.stdin.isTTY),
+      readStdin: () => Bun.stdin.text(),
+      editor: runEditor,
+    },
+    now: () => new Date(),
+    async close() {
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
+
+async function runEditor(initial: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "luna-edit-"));
+  const file = join(dir, "text");
+  try {
+    writeFileSync(file, initial, { mode: 0o600 });
+    const editor = process.env.VISUAL || process.env.EDITOR || "vi";
+    const r = spawnSync("sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit" });
+    if (r.status !== 0) throw new AppError("EXTERNAL_COMMAND", `Editor '${editor}' exited with status ${r.status}`, "Nothing was changed");
+    return readFileSync(file, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The `luna` command tree. Nouns are imported lazily so a command loads only its own code (and
+ * never MongoDB, Elysia or webtorrent unless it needs them).
+ */
+import { type CommandDef, defineCommand } from "citty";
+import type { CliContext } from "./context.ts";
+
+export const VERSION = "0.1.0";
+
+export function createMainCommand(ctx: CliContext): CommandDef {
+  return defineCommand({
+    meta: {
+      name: "luna",
+      version: VERSION,
+      description:
+        "Luna provisions HPC cluster nodes over the network and delivers their OS image by BitTorrent.\n" +
+        "Global options: --store sqlite:PATH|mongodb://URL (or LUNA_STORE), --config FILE (or LUNA_CONFIG), --debug",
+    },
+    subCommands: {
+      cluster: async () => (await import("./commands/cluster.ts")).createClusterCommand(ctx),
+      osimage: async () => (await import("./commands/osimage.ts")).createOsImageCommand(ctx),
+      bmcsetup: async () => (await import("./commands/bmcsetup.ts")).createBmcSetupCommand(ctx),
+      network: async () => (await import("./commands/network.ts")).createNetworkCommand(ctx),
+      switch: async () => (await import("./commands/switch.ts")).createSwitchCommand(ctx),
+      otherdev: async () => (await import("./commands/otherdev.ts")).createOtherDevCommand(ctx),
+      group: async () => (await import("./commands/group.ts")).createGroupCommand(ctx),
+      node: async () => (await import("./commands/node.ts")).createNodeCommand(ctx),
+      version: defineCommand({
+        meta: { name: "version", description: "print the version" },
+        run: () => ctx.out(VERSION),
+      }),
+    },
+  });
+}
