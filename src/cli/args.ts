@@ -52,7 +52,10 @@ export function checkArgs(command: string, rawArgs: string[], def: ArgsDef, opti
       if (eq >= 0) continue;
       const next = rawArgs[i + 1];
       if (info.optionalValue && (next === undefined || next.startsWith("-"))) continue;
-      if (next === undefined) throw new AppError("INVALID_ARGUMENT", `Option '${token}' needs a value`, help);
+      // A flag-looking word after a flag is almost always a forgotten value; `--opt=-x` passes one.
+      if (next === undefined || (next.length > 1 && next.startsWith("-") && !/^-\d/.test(next))) {
+        throw new AppError("INVALID_ARGUMENT", `Option '${token}' needs a value`, `Write ${token}=VALUE for values that start with '-'. ${help}`);
+      }
       i++;
       continue;
     }

@@ -13,8 +13,11 @@ export function createMainCommand(ctx: CliContext): CommandDef {
       name: "luna",
       version: VERSION,
       description:
-        "Luna provisions HPC cluster nodes over the network and delivers their OS image by BitTorrent.\n" +
-        "Global options: --store sqlite:PATH|mongodb://URL (or LUNA_STORE), --config FILE (or LUNA_CONFIG), --debug",
+        `luna ${VERSION}: provisions HPC cluster nodes over the network and delivers their OS image by BitTorrent.\n\n` +
+        "Global options (anywhere on the line):\n" +
+        "  --store sqlite:PATH | mongodb://HOST/DB   where state lives (env LUNA_STORE; default sqlite:/var/lib/luna/luna.db)\n" +
+        "  --config FILE                             TOML config file (env LUNA_CONFIG; default /etc/luna/luna.conf)\n" +
+        "  --debug                                   print stack traces on errors",
     },
     subCommands: {
       cluster: async () => (await import("./commands/cluster.ts")).createClusterCommand(ctx),

@@ -2,10 +2,11 @@
  * The CLI runner: global flags, --help, dispatch through citty, and the one table that turns
  * error codes into exit codes. Every error ends as one line on stderr and a non-zero exit.
  */
-import { type CommandDef, renderUsage, runCommand } from "citty";
+import { type CommandDef, runCommand } from "citty";
 import { loadConfig } from "../config/config.ts";
 import { AppError, type ErrorCode } from "../domain/errors.ts";
 import { createContext } from "./context.ts";
+import { renderHelp } from "./help.ts";
 import { createMainCommand } from "./main-command.ts";
 
 export const EXIT_CODES: Record<ErrorCode, number> = {
@@ -87,8 +88,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const wantsHelp = globals.rest.includes("--help") || globals.rest.includes("-h");
     const subs = cmd.subCommands ? await (typeof cmd.subCommands === "function" ? cmd.subCommands() : cmd.subCommands) : undefined;
     if (wantsHelp || (subs && !cmd.run && globals.rest.length === path.length)) {
-      const usage = await renderUsage(cmd, path.length > 0 ? main : undefined);
-      process.stdout.write(`${usage.replace(/^.*\n/, "")}\n`);
+      process.stdout.write(`${await renderHelp(cmd, path)}\n`);
       return wantsHelp || path.length > 0 || globals.rest.length === 0 ? 0 : 2;
     }
     if (subs && !cmd.run) {

@@ -131,6 +131,10 @@ function openDatabase(path: string): Database {
         "Run as root, or choose a writable store with --store sqlite:PATH or LUNA_STORE=sqlite:PATH",
       );
     }
-    throw new AppError("STORE_UNAVAILABLE", `Cannot open the store at '${path}': ${err.message}`);
+    throw new AppError(
+      "STORE_UNAVAILABLE",
+      `Cannot open the store at '${path}': ${err.message}`,
+      "Choose another store with --store sqlite:PATH or LUNA_STORE=sqlite:PATH",
+    );
   }
 }

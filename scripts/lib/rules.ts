@@ -1,0 +1,47 @@
+/**
+ * Architecture rules checked by `bun run check` (see ARCHITECTURE.md):
+ * - src/domain imports only src/domain, @sinclair/typebox and ipaddr.js (pure, no I/O);
+ * - adapters (store, server, torrent, snmp, netsvc, power, pack, config) import the domain,
+ *   config and their own folder, never the CLI, the runtime or another adapter;
+ * - cli/, runtime/ and main.ts compose everything.
+ * And no file under src/ grows past the size limit.
+ */
+import { Glob } from "bun";
+import { dirname, join, normalize, relative } from "node:path";
+
+const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config"];
+const DOMAIN_PACKAGES = ["@sinclair/typebox", "ipaddr.js"];
+
+const importsOf = (text: string): string[] =>
+  [...text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
+
+const area = (file: string): string => file.split("/")[1] ?? "";
+
+export async function checkLayers(root: string): Promise<string[]> {
+  const problems: string[] = [];
+  for await (const file of new Glob(`${root}/**/*.ts`).scan(".")) {
+    const from = area(file);
+    for (const spec of importsOf(await Bun.file(file).text())) {
+      const local = spec.startsWith(".");
+      const target = local ? area(relative(".", normalize(join(dirname(file), spec)))) : spec;
+      if (from === "domain") {
+        const ok = local ? target === "domain" : DOMAIN_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));
+        if (!ok) problems.push(`${file}: the domain may not import '${spec}'`);
+      } else if (ADAPTERS.includes(from) && local && target !== from && target !== "domain" && target !== "config") {
+        problems.push(`${file}: adapter '${from}' may not import '${spec}' (only domain, config and its own folder)`);
+      }
+    }
+  }
+  return problems;
+}
+
+export async function checkSizes(root: string, maxLines: number): Promise<string[]> {
+  const problems: string[] = [];
+  for await (const file of new Glob(`${root}/**/*.ts`).scan(".")) {
+    const lines = (await Bun.file(file).text()).split("\n").length;
+    if (lines > maxLines) problems.push(`${file}: ${lines} lines (limit ${maxLines}); split it`);
+  }
+  return problems;
+}
