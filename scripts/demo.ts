@@ -1,0 +1,41 @@
+/**
+ * `npm run demo`: builds the binary and sets up a small demo cluster (the seed walkthrough) on
+ * the embedded SQLite store in ./demo, then lists what it made. Safe to run twice: it starts
+ * from a fresh demo folder every time.
+ */
+import { $ } from "bun";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const demo = resolve("demo");
+rmSync(demo, { recursive: true, force: true });
+const image = join(demo, "os", "compute");
+mkdirSync(join(image, "boot"), { recursive: true });
+mkdirSync(join(image, "lib", "modules", "6.1.0-demo"), { recursive: true });
+writeFileSync(join(image, "boot", "vmlinuz-6.1.0-demo"), "demo kernel\n");
+
+await $`bun scripts/build.ts`;
+process.env.LUNA_STORE = `sqlite:${join(demo, "luna.db")}`;
+process.env.LUNA_CONFIG = "";
+const luna = resolve("dist/luna");
+const steps = [
+  "cluster init",
+  "cluster change --frontend_address 10.30.255.254",
+  `osimage add -n compute -p ${image}`,
+  "bmcsetup add -n base",
+  "network add -n cluster -N 10.30.0.0 -P 16",
+  "network add -n ipmi -N 10.31.0.0 -P 16",
+  "switch add -n switch01 --oid .1.3.6.1.2.1.17.7.1.2.2.1.2 --ip 10.31.253.21",
+  "group add -n compute -i enp7s0 -o compute -b base",
+  "group change -n compute --interface enp7s0 --setnet cluster",
+  "group change -n compute --bmcnetwork --setnet ipmi",
+  "node add -g compute -n node[001-004]",
+  "node change -n node001 -s switch01 -p 1",
+];
+for (const step of steps) {
+  console.log(`$ luna ${step}`);
+  await $`${luna} ${{ raw: step }}`;
+}
+console.log("$ luna node list");
+await $`${luna} node list`;
+console.log(`\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} to explore it)`);
