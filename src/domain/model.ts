@@ -158,6 +158,33 @@ export const NodeSchema = T.Object({
 });
 export type Node = Static<typeof NodeSchema>;
 
+/** A MAC the SNMP poller saw on a switch port. Keyed (name) by `<switch id>/<mac>`. */
+export const SwitchMacSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  switch: T.String(),
+  port: T.String(),
+  mac: T.String(),
+  vlan: T.Integer({ minimum: 0 }),
+  seen: T.String(),
+});
+export type SwitchMac = Static<typeof SwitchMacSchema>;
+
+/** Hardware that asked to boot and matched no node. Keyed (name) by its first MAC. */
+export const UnknownNodeSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  macs: T.Array(T.String()),
+  serial: T.String(),
+  switch: Nullable(T.String()),
+  port: T.String(),
+  ip: T.String(),
+  first: T.String(),
+  last: T.String(),
+  count: T.Integer({ minimum: 1 }),
+});
+export type UnknownNode = Static<typeof UnknownNodeSchema>;
+
 /** Secondary index: which node owns a MAC. Keyed (name) by the lower-case MAC. */
 export interface MacBinding {
   id: string;
@@ -175,6 +202,8 @@ export interface Kinds {
   group: Group;
   node: Node;
   mac: MacBinding;
+  switchmac: SwitchMac;
+  unknown: UnknownNode;
 }
 export type Kind = keyof Kinds;
 export const KINDS: readonly Kind[] = [
@@ -187,6 +216,8 @@ export const KINDS: readonly Kind[] = [
   "group",
   "node",
   "mac",
+  "switchmac",
+  "unknown",
 ];
 export const SCHEMAS = {
   cluster: ClusterSchema,
