@@ -154,6 +154,10 @@ export const NodeSchema = T.Object({
   /** interface name → addresses */
   interfaces: T.Record(T.String(), NodeIpsSchema),
   status: T.Union([NodeStatusSchema, T.Null()]),
+  /** recent statuses, oldest first, capped (see domain/status.ts) */
+  history: T.Optional(T.Array(NodeStatusSchema)),
+  /** the address the node last asked from at discovery (DHCP), trusted for its install script */
+  bootip: T.Optional(T.String()),
   comment: T.String(),
 });
 export type Node = Static<typeof NodeSchema>;

@@ -1,0 +1,180 @@
+# shellcheck shell=bash
+# Luna install script body: appended to the per-node header that luna renders (variables
+# LUNA_* and arrays LUNA_IF_*). Runs inside the dracut initramfs (95luna) with bash, curl,
+# tar and zstd; in the emulated cluster and tests it runs on a normal host with LUNA_ROOT
+# pointing at a scratch folder. Every log line starts with "luna:".
+set -u
+set -o pipefail
+
+: "${LUNA_URL:?}" "${LUNA_NODE:?}" "${LUNA_ROOT:=/sysroot}"
+export LUNA_ROOT LUNA_NODE LUNA_HOSTNAME
+LUNA_STAGE=start
+
+luna_log() { echo "luna: $*" >&2; }
+
+# Reports a stage to the head node. Retries with jittered, capped backoff so that a thousand
+# nodes retrying together never turn status reports into a storm of their own; never fatal.
+luna_status() {
+  local url="${LUNA_URL}?step=install&node=${LUNA_NODE}&status=$1" try delay
+  for try in 1 2 3 4 5; do
+    curl --silent --fail --max-time 10 --connect-timeout 5 -o /dev/null "$url" && return 0
+    delay=$(( (RANDOM % (1 << try)) + 1 ))
+    [ "$delay" -gt 30 ] && delay=30
+    sleep "$delay"
+  done
+  luna_log "could not report status $1 (continuing)"
+  return 0
+}
+
+luna_stage() {
+  LUNA_STAGE=$1
+  luna_log "stage ${LUNA_STAGE}"
+  luna_status "install.${LUNA_STAGE}"
+}
+
+luna_fail() {
+  luna_log "FATAL in ${LUNA_STAGE}: $*"
+  luna_status "install.error.${LUNA_STAGE}"
+  exit 1
+}
+
+# Runs one of the group's scripts (prescript, partscript, postscript) in its own bash.
+luna_run_script() {
+  local name=$1 text=$2 rc=0
+  [ -n "$text" ] || return 0
+  bash -c "$text" || rc=$?
+  [ "$rc" -eq 0 ] || luna_log "${name} exited with status ${rc}"
+  return 0
+}
+
+luna_setup_bmc() {
+  if [ "$LUNA_SETUPBMC" != 1 ] || [ -z "$LUNA_BMC_IP" ]; then
+    luna_log "BMC setup skipped"
+    return 0
+  fi
+  luna_stage setupbmc
+  command -v ipmitool >/dev/null || { luna_log "ipmitool not found; BMC not configured"; return 0; }
+  modprobe ipmi_devintf 2>/dev/null; modprobe ipmi_si 2>/dev/null; modprobe ipmi_msghandler 2>/dev/null
+  local ch=$LUNA_BMC_NETCHANNEL id=$LUNA_BMC_USERID
+  ipmitool lan set "$ch" ipsrc static
+  ipmitool lan set "$ch" ipaddr "$LUNA_BMC_IP"
+  ipmitool lan set "$ch" netmask "$LUNA_BMC_NETMASK"
+  ipmitool lan set "$ch" defgw ipaddr 0.0.0.0
+  ipmitool user set name "$id" "$LUNA_BMC_USER"
+  ipmitool user set password "$id" "$LUNA_BMC_PASSWORD"
+  ipmitool channel setaccess "$LUNA_BMC_MGMTCHANNEL" "$id" link=on ipmi=on callin=on privilege=4
+  ipmitool user enable "$id"
+  ipmitool mc reset cold || true
+}
+
+luna_decompress() {
+  case "$LUNA_TARBALL_URL" in
+    *.zst) zstd -dc ;;
+    *.gz) gzip -dc ;;
+    *) cat ;;
+  esac
+}
+
+# GNU tar options that restore owners, modes, xattrs, ACLs and file capabilities exactly.
+luna_untar() {
+  tar --numeric-owner --xattrs --xattrs-include='*' --acls -xpf - -C "$LUNA_ROOT"
+}
+
+# Plain HTTP from the head node: the baseline, and the method for sites without BitTorrent.
+luna_fetch_http() {
+  curl --silent --show-error --fail --retry 5 --retry-delay 3 "$LUNA_TARBALL_URL" | luna_decompress | luna_untar
+}
+
+# The download seam: the torrent method (aria2c) plugs in here.
+luna_download() {
+  luna_stage download
+  case "$LUNA_METHOD" in
+    http) luna_fetch_http || luna_fail "download or unpack of ${LUNA_TARBALL_URL} failed" ;;
+    *) luna_fail "download method '${LUNA_METHOD}' is not available in this luna" ;;
+  esac
+}
+
+luna_netfmt() {
+  if [ -d "$LUNA_ROOT/etc/NetworkManager" ]; then echo nm
+  elif [ -d "$LUNA_ROOT/etc/sysconfig/network-scripts" ]; then echo ifcfg
+  elif [ -d "$LUNA_ROOT/etc/systemd/network" ] && [ ! -f "$LUNA_ROOT/etc/network/interfaces" ]; then echo networkd
+  elif [ -f "$LUNA_ROOT/etc/network/interfaces" ]; then echo debian
+  else echo none
+  fi
+}
+
+# Writes one interface's configuration in the format the image uses.
+luna_write_iface() {
+  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 file
+  case "$fmt" in
+    nm)
+      file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
+      mkdir -p "${file%/*}"
+      {
+        printf '[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\n\n[ipv4]\n' "$name" "$name"
+        if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
+        printf '\n[ipv6]\n'
+        if [ -n "$ip6" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip6" "$prefix6"; else printf 'method=ignore\n'; fi
+      } > "$file"
+      chmod 600 "$file" ;;
+    ifcfg)
+      file="$LUNA_ROOT/etc/sysconfig/network-scripts/ifcfg-${name}"
+      {
+        printf 'DEVICE=%s\nNAME=%s\nONBOOT=yes\n' "$name" "$name"
+        if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
+        if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
+      } > "$file" ;;
+    networkd)
+      file="$LUNA_ROOT/etc/systemd/network/10-luna-${name}.network"
+      {
+        printf '[Match]\nName=%s\n\n[Network]\n' "$name"
+        if [ -n "$ip4" ]; then printf 'Address=%s/%s\n' "$ip4" "$prefix4"; else printf 'DHCP=yes\n'; fi
+        if [ -n "$ip6" ]; then printf 'Address=%s/%s\n' "$ip6" "$prefix6"; fi
+      } > "$file" ;;
+    debian)
+      file="$LUNA_ROOT/etc/network/interfaces.d/${name}"
+      mkdir -p "${file%/*}"
+      {
+        printf 'auto %s\n' "$name"
+        if [ -n "$ip4" ]; then printf 'iface %s inet static\n    address %s/%s\n' "$name" "$ip4" "$prefix4"; else printf 'iface %s inet dhcp\n' "$name"; fi
+        if [ -n "$ip6" ]; then printf 'iface %s inet6 static\n    address %s/%s\n' "$name" "$ip6" "$prefix6"; fi
+      } > "$file" ;;
+    *) luna_log "no known network configuration format in the image; ${name} left unconfigured"; return 0 ;;
+  esac
+  # The group's interface text is appended as given (the seed uses ifcfg lines).
+  if [ -n "$params" ]; then printf '%s\n' "$params" >> "$file"; fi
+  luna_log "wrote ${file#"$LUNA_ROOT"}"
+}
+
+luna_setnet() {
+  luna_stage setnet
+  local fmt i
+  mkdir -p "$LUNA_ROOT/etc"
+  echo "$LUNA_HOSTNAME" > "$LUNA_ROOT/etc/hostname"
+  fmt=$(luna_netfmt)
+  luna_log "network configuration format: ${fmt}"
+  for i in "${!LUNA_IF_NAME[@]}"; do
+    luna_write_iface "$fmt" "${LUNA_IF_NAME[$i]}" "${LUNA_IF_IP4[$i]}" "${LUNA_IF_PREFIX4[$i]}" "${LUNA_IF_MASK4[$i]}" \
+      "${LUNA_IF_IP6[$i]}" "${LUNA_IF_PREFIX6[$i]}" "${LUNA_IF_PARAMS[$i]}"
+  done
+}
+
+luna_main() {
+  luna_log "installing ${LUNA_NODE} (${LUNA_HOSTNAME}) from ${LUNA_URL} into ${LUNA_ROOT}"
+  luna_stage prescript
+  luna_run_script prescript "$LUNA_PRESCRIPT"
+  luna_setup_bmc
+  luna_stage partscript
+  luna_run_script partscript "$LUNA_PARTSCRIPT"
+  mkdir -p "$LUNA_ROOT" 2>/dev/null
+  [ -d "$LUNA_ROOT" ] && [ -w "$LUNA_ROOT" ] || luna_fail "${LUNA_ROOT} is not a writable folder after the partscript"
+  luna_download
+  luna_setnet
+  luna_stage postscript
+  luna_run_script postscript "$LUNA_POSTSCRIPT"
+  LUNA_STAGE=success
+  luna_status install.success
+  luna_log "install of ${LUNA_NODE} finished"
+}
+
+luna_main "$@"

@@ -1,0 +1,61 @@
+/**
+ * The per-node install script (step=install): a header of shell variables rendered from the
+ * node's BootData, followed by the fixed body in install-body.sh (checked by shellcheck).
+ * Values are single-quoted, so nothing stored in luna is ever evaluated by the node's shell
+ * except the group's scripts, which run as scripts on purpose.
+ */
+import type { BootData } from "./boot-data.ts";
+import body from "./install-body.sh" with { type: "text" };
+import { announceUrl, lunaUrl, torrentFileUrl } from "./urls.ts";
+
+/** POSIX single-quoting: 'it'\''s'. */
+export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+const arr = (name: string, values: (string | number)[]) => `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
+
+export interface InstallOptions {
+  /** "http" until the torrent download lands; later per group or cluster. */
+  method: "http" | "torrent";
+}
+
+export function renderInstallScript(d: BootData, opts: InstallOptions): string {
+  const v = d.image.version;
+  const ifs = d.interfaces;
+  const lines = [
+    "#!/bin/bash",
+    `# Luna install script for ${d.name}, rendered by the luna daemon. Runs in the initramfs (95luna).`,
+    `LUNA_URL=${shQuote(lunaUrl(d.endpoint))}`,
+    `LUNA_NODE=${shQuote(d.name)}`,
+    `LUNA_HOSTNAME=${shQuote(d.hostname)}`,
+    `LUNA_MAC=${shQuote(d.mac)}`,
+    'LUNA_ROOT="${LUNA_ROOT:-/sysroot}"',
+    `LUNA_IMAGE=${shQuote(d.image.name)}`,
+    `LUNA_IMAGE_VERSION=${shQuote(String(v?.version ?? ""))}`,
+    `LUNA_TARBALL_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.tarball) : "")}`,
+    `LUNA_TORRENT_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.torrent) : "")}`,
+    `LUNA_TRACKER_URL=${shQuote(announceUrl(d.endpoint))}`,
+    `LUNA_METHOD=${shQuote(opts.method)}`,
+    `LUNA_BOOT_IF=${shQuote(d.bootIf?.name ?? "")}`,
+    `LUNA_TORRENT_IF=${shQuote(d.torrentIf)}`,
+    `LUNA_SETUPBMC=${d.setupbmc && d.bmc ? 1 : 0}`,
+    `LUNA_BMC_IP=${shQuote(d.bmc?.ip ?? "")}`,
+    `LUNA_BMC_NETMASK=${shQuote(d.bmc?.netmask ?? "")}`,
+    `LUNA_BMC_USER=${shQuote(d.bmc?.user ?? "")}`,
+    `LUNA_BMC_PASSWORD=${shQuote(d.bmc?.password ?? "")}`,
+    `LUNA_BMC_USERID=${shQuote(String(d.bmc?.userid ?? ""))}`,
+    `LUNA_BMC_NETCHANNEL=${shQuote(String(d.bmc?.netchannel ?? ""))}`,
+    `LUNA_BMC_MGMTCHANNEL=${shQuote(String(d.bmc?.mgmtchannel ?? ""))}`,
+    arr("LUNA_IF_NAME", ifs.map((i) => i.name)),
+    arr("LUNA_IF_IP4", ifs.map((i) => i.ip4)),
+    arr("LUNA_IF_PREFIX4", ifs.map((i) => (i.ip4 ? i.prefix4 : ""))),
+    arr("LUNA_IF_MASK4", ifs.map((i) => (i.ip4 ? i.netmask4 : ""))),
+    arr("LUNA_IF_IP6", ifs.map((i) => i.ip6)),
+    arr("LUNA_IF_PREFIX6", ifs.map((i) => (i.ip6 ? i.prefix6 : ""))),
+    arr("LUNA_IF_PARAMS", ifs.map((i) => i.params)),
+    `LUNA_PRESCRIPT=${shQuote(d.prescript)}`,
+    `LUNA_PARTSCRIPT=${shQuote(d.partscript)}`,
+    `LUNA_POSTSCRIPT=${shQuote(d.postscript)}`,
+    "",
+  ];
+  return lines.join("\n") + body;
+}

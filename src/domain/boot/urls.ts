@@ -1,0 +1,33 @@
+/**
+ * The URL contract between the head node and booting nodes (DESIGN.md §1), in one place: the
+ * server's routes, the iPXE scripts, the kernel command line and the install script are all
+ * rendered from these functions, so they cannot drift apart.
+ */
+import type { Cluster } from "../model.ts";
+
+export interface Endpoint {
+  proto: "http" | "https";
+  host: string;
+  port: number;
+}
+
+export const endpointOf = (c: Pick<Cluster, "frontend_address" | "frontend_port" | "frontend_https">): Endpoint => ({
+  proto: c.frontend_https ? "https" : "http",
+  host: c.frontend_address,
+  port: c.frontend_port,
+});
+
+export const baseUrl = (e: Endpoint): string => `${e.proto}://${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
+export const lunaUrl = (e: Endpoint): string => `${baseUrl(e)}/luna`;
+export const bootStepUrl = (e: Endpoint): string => `${lunaUrl(e)}?step=boot`;
+export const installUrl = (e: Endpoint, node: string): string => `${lunaUrl(e)}?step=install&node=${encodeURIComponent(node)}`;
+export const bootFileUrl = (e: Endpoint, file: string): string => `${baseUrl(e)}/boot/${encodeURIComponent(file)}`;
+export const torrentFileUrl = (e: Endpoint, file: string): string => `${baseUrl(e)}/torrents/${encodeURIComponent(file)}`;
+export const announceUrl = (e: Endpoint): string => `${baseUrl(e)}/announce`;
+
+/** The steps `/luna` answers, and the pattern a reported status must match. */
+export const STEPS = ["boot", "discovery", "install"] as const;
+export type Step = (typeof STEPS)[number];
+export const STATUS_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
+/** Longest hwdata we accept: 10 MACs, a serial and separators fit easily. */
+export const MAX_HWDATA = 1024;

@@ -1,0 +1,41 @@
+/**
+ * Node statuses: the stage a booting node reported last and a short history of stages with
+ * their times, so `luna node status` can show a timeline and benchmarks can read
+ * install.request → install.success from the daemon's own records.
+ */
+import { STATUS_RE } from "./boot/urls.ts";
+import { mustGet } from "./common.ts";
+import { AppError } from "./errors.ts";
+import type { Node, NodeStatus } from "./model.ts";
+import type { StoreWriter } from "./store.ts";
+
+export const HISTORY_LIMIT = 64;
+
+export function checkStatus(step: string): string {
+  if (!STATUS_RE.test(step)) {
+    throw new AppError("INVALID_ARGUMENT", `Invalid status '${step.slice(0, 80)}'`, "Use lower-case words joined by '.', e.g. install.download");
+  }
+  return step;
+}
+
+export function withStatus(node: Node, step: string, time: string): Node {
+  const entry: NodeStatus = { step: checkStatus(step), time };
+  const history = [...(node.history ?? []), entry].slice(-HISTORY_LIMIT);
+  return { ...node, status: entry, history };
+}
+
+export async function recordStatus(tx: StoreWriter, name: string, step: string, time: string): Promise<Node> {
+  const node = withStatus(await mustGet(tx, "node", name), step, time);
+  await tx.update("node", node);
+  return node;
+}
+
+/** The stages of the latest boot: everything since the last boot.request or install.request. */
+export function latestRun(node: Node): NodeStatus[] {
+  const h = node.history ?? [];
+  let start = 0;
+  h.forEach((e, i) => {
+    if (e.step === "boot.request" || (e.step === "install.request" && h[i - 1]?.step !== "boot.request")) start = i;
+  });
+  return h.slice(start);
+}

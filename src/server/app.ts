@@ -1,0 +1,33 @@
+/**
+ * The node-facing HTTP app (Elysia): `/luna`, `/boot/*`, `/torrents/*`. Built from options so
+ * tests drive it through `app.handle(new Request("http://localhost/..."))` and the daemon
+ * listens with it; the tracker joins here with the image pipeline.
+ */
+import { Elysia } from "elysia";
+import { join } from "node:path";
+import { requireCluster } from "../domain/common.ts";
+import { errorResponse, text } from "./errors.ts";
+import { serveFile } from "./files.ts";
+import { handleLuna, type LunaRouteOptions } from "./luna-route.ts";
+
+export type AppOptions = LunaRouteOptions;
+
+export function createApp(o: AppOptions) {
+  const files = (folder: "boot" | "torrents") => async ({ params, request }: { params: Record<string, string>; request: Request }) =>
+    serveFile(join((await requireCluster(o.store)).path, folder), params["*"] ?? "", request.headers.get("range"), request.method === "HEAD");
+  return new Elysia()
+    .onError(({ error, code }) => {
+      if (code === "NOT_FOUND") return text("not found\n", 404);
+      if (code === "VALIDATION" || code === "PARSE") return text("bad request\n", 400);
+      const response = errorResponse(error);
+      if (response.status >= 500) o.log.error("request failed", { error: String(error) });
+      return response;
+    })
+    .get("/luna", ({ query, request, server }) => handleLuna(query, server?.requestIP(request)?.address ?? "", o))
+    .get("/boot/*", files("boot"))
+    .head("/boot/*", files("boot"))
+    .get("/torrents/*", files("torrents"))
+    .head("/torrents/*", files("torrents"));
+}
+
+export type LunaApp = ReturnType<typeof createApp>;

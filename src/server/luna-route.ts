@@ -1,0 +1,113 @@
+/**
+ * `GET /luna?step=boot|discovery|install`: the node-facing control plane. Thin: it parses the
+ * query, calls the domain, and renders with the pure renderers in domain/boot. Only discovery
+ * and status reports write to the store; the install script (which holds the BMC password) is
+ * served only to an address that belongs to the node unless that check is turned off.
+ */
+import { type DiscoverResult, discover, type SwitchMatcher } from "../domain/boot/discovery.ts";
+import { parseHwData } from "../domain/boot/hwdata.ts";
+import { loadBootData } from "../domain/boot/boot-data.ts";
+import { renderInstallScript } from "../domain/boot/install-script.ts";
+import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
+import { endpointOf } from "../domain/boot/urls.ts";
+import { mustGet, requireCluster } from "../domain/common.ts";
+import { AppError } from "../domain/errors.ts";
+import type { Node } from "../domain/model.ts";
+import { recordStatus, withStatus } from "../domain/status.ts";
+import type { Store } from "../domain/store.ts";
+import { text } from "./errors.ts";
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LunaRouteOptions {
+  store: Store;
+  log: Logger;
+  now: () => Date;
+  /** refuse install scripts to addresses that are not the node's (default on) */
+  secureInstall: boolean;
+  method: "http" | "torrent";
+  bySwitch?: SwitchMatcher;
+  counters: { installRefused: number; unknownNodes: number; statusReports: number };
+}
+
+const IPXE = "text/plain; charset=utf-8";
+const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
+
+export function nodeAddresses(node: Node): Set<string> {
+  const set = new Set<string>();
+  for (const ips of Object.values(node.interfaces)) {
+    if (ips.ip4) set.add(ips.ip4);
+    if (ips.ip6) set.add(ips.ip6);
+  }
+  if (node.bootip) set.add(node.bootip);
+  return set;
+}
+
+export async function handleLuna(query: Record<string, string | undefined>, remoteIp: string, o: LunaRouteOptions): Promise<Response> {
+  const ip = stripMapped(remoteIp);
+  switch (query.step) {
+    case "boot":
+      return text(renderBootMenu(endpointOf(await requireCluster(o.store))), 200, IPXE);
+    case "discovery":
+      return discovery(query, ip, o);
+    case "install":
+      return install(query, ip, o);
+    case undefined:
+      throw new AppError("INVALID_ARGUMENT", "Missing step");
+    default:
+      throw new AppError("INVALID_ARGUMENT", `Unknown step '${String(query.step).slice(0, 40)}'`);
+  }
+}
+
+async function discovery(query: Record<string, string | undefined>, ip: string, o: LunaRouteOptions): Promise<Response> {
+  const hw = parseHwData(query.hwdata);
+  if (query.node !== undefined && query.node.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  const now = o.now().toISOString();
+  const result: DiscoverResult = await o.store.write((tx) =>
+    discover(tx, { hw, remoteIp: ip, now, bySwitch: o.bySwitch, ...(query.node ? { node: query.node } : {}) }),
+  );
+  if (!result.found) {
+    o.counters.unknownNodes++;
+    o.log.warn("unknown hardware asked to boot", { macs: hw.macs, serial: hw.serial, ip });
+    return text("unknown node\n", 404);
+  }
+  const data = await loadBootData(o.store, result.node);
+  if (!data.localboot && (!data.kernfile || !data.initrdfile)) {
+    o.log.error(`osimage ${data.image.name} has no kernel or initramfs; run 'luna osimage pack ${data.image.name}'`, { node: data.name });
+    return text(`osimage ${data.image.name} is not packed\n`, 503);
+  }
+  o.log.info("boot script served", { node: data.name, how: result.how, ip });
+  return text(renderNodeBoot(data), 200, IPXE);
+}
+
+async function install(query: Record<string, string | undefined>, ip: string, o: LunaRouteOptions): Promise<Response> {
+  const name = query.node;
+  if (!name) throw new AppError("INVALID_ARGUMENT", "Missing node");
+  if (name.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  const now = o.now().toISOString();
+  if (query.status !== undefined) {
+    await o.store.write((tx) => recordStatus(tx, name, query.status as string, now));
+    o.counters.statusReports++;
+    return text("");
+  }
+  const node = await mustGet(o.store, "node", name);
+  if (o.secureInstall && !nodeAddresses(node).has(ip)) {
+    o.counters.installRefused++;
+    o.log.warn("install script refused: request does not come from the node", { node: name, ip });
+    return text("install script is served only to the node itself\n", 403);
+  }
+  const data = await loadBootData(o.store, node);
+  if (!data.image.version) {
+    o.log.error(`osimage ${data.image.name} is not packed; run 'luna osimage pack ${data.image.name}'`, { node: name });
+    return text(`osimage ${data.image.name} is not packed\n`, 404);
+  }
+  await o.store.write(async (tx) => {
+    const fresh = await mustGet(tx, "node", name);
+    await tx.update("node", withStatus(fresh, "install.request", now));
+  });
+  return text(renderInstallScript(data, { method: o.method }), 200);
+}
