@@ -28,6 +28,7 @@ export function createMainCommand(ctx: CliContext): CommandDef {
       otherdev: async () => (await import("./commands/otherdev.ts")).createOtherDevCommand(ctx),
       group: async () => (await import("./commands/group.ts")).createGroupCommand(ctx),
       node: async () => (await import("./commands/node.ts")).createNodeCommand(ctx),
+      daemon: async () => (await import("./commands/daemon.ts")).createDaemonCommand(ctx),
       version: defineCommand({
         meta: { name: "version", description: "print the version" },
         run: () => ctx.out(VERSION),

@@ -112,3 +112,30 @@ export async function deleteOsImage(tx: StoreWriter, name: string): Promise<OsIm
   await tx.remove("osimage", image.id);
   return image;
 }
+
+export interface PackedFiles {
+  tarball: string;
+  torrent: string;
+  infohash: string;
+  size: number;
+  kernfile: string;
+  initrdfile: string;
+}
+
+/** Records a new packed version and makes it current; older versions stay until unused. */
+export async function addImageVersion(tx: StoreWriter, name: string, files: PackedFiles, created: string): Promise<OsImage> {
+  const image = await mustGet(tx, "osimage", name);
+  const version = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
+  const next: OsImage = {
+    ...image,
+    kernfile: files.kernfile,
+    initrdfile: files.initrdfile,
+    versions: [
+      ...image.versions,
+      { version, tarball: files.tarball, torrent: files.torrent, infohash: files.infohash, size: files.size, created },
+    ],
+    current: version,
+  };
+  await tx.update("osimage", next);
+  return next;
+}

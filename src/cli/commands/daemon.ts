@@ -1,0 +1,114 @@
+/**
+ * `luna daemon`: runs every node-facing service in the foreground (what systemd starts);
+ * `luna daemon start|stop|status|restart` control a background daemon through a pid file, as
+ * the original `lweb` and `ltorrent` did (both names lead here); `install-unit` writes the
+ * systemd unit.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ArgsDef, defineCommand } from "citty";
+import { parseInteger } from "../../domain/common.ts";
+import { claimPidfile, readPid, selfCommand, startBackground, stopBackground } from "../../runtime/control.ts";
+import { runDaemon } from "../../runtime/daemon.ts";
+import { createLogger } from "../../runtime/logger.ts";
+import { renderUnit } from "../../runtime/unit.ts";
+import { checkArgs } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { type Parsed, verb } from "../verb.ts";
+
+const runArgs: ArgsDef = {
+  host: { type: "string", description: "address to listen on (default 0.0.0.0, config daemon.host)" },
+  port: { type: "string", description: "port to listen on (default 7050, config daemon.port)" },
+  pidfile: { type: "string", description: "pid file (default /run/luna/luna.pid, config daemon.pidfile)" },
+  logfile: { type: "string", description: "log file for start/restart (default /var/log/luna/luna.log)" },
+  "insecure-install": { type: "boolean", description: "serve install scripts to any address (labs only)" },
+};
+
+const passThrough = (a: Parsed): string[] => {
+  const out: string[] = [];
+  for (const k of ["host", "port"]) if (typeof a[k] === "string") out.push(`--${k}`, a[k] as string);
+  if (a["insecure-install"]) out.push("--insecure-install");
+  return out;
+};
+
+export function createDaemonCommand(ctx: CliContext) {
+  const files = (a: Parsed) => ({
+    pidfile: (a.pidfile as string | undefined) ?? ctx.config.daemon.pidfile,
+    logfile: (a.logfile as string | undefined) ?? ctx.config.daemon.logfile,
+  });
+  const start = async (a: Parsed) => {
+    const pid = await startBackground({ ...files(a), args: passThrough(a) });
+    ctx.out(`luna daemon started (pid ${pid})`);
+  };
+  const stop = async (a: Parsed) => {
+    const pid = await stopBackground(files(a).pidfile);
+    ctx.out(pid ? `luna daemon stopped (pid ${pid})` : "luna daemon is not running");
+  };
+  return defineCommand({
+    meta: {
+      name: "daemon",
+      description:
+        "run the boot server, tracker and seeder in the foreground (what luna.service runs);\n" +
+        "or control a background daemon with start|stop|status|restart (also as 'lweb' / 'ltorrent')",
+    },
+    args: runArgs,
+    subCommands: {
+      start: () => verb({ noun: "daemon", name: "start", description: "start the daemon in the background", args: runArgs, run: start }),
+      stop: () => verb({ noun: "daemon", name: "stop", description: "stop the background daemon", args: runArgs, run: stop }),
+      restart: () =>
+        verb({
+          noun: "daemon",
+          name: "restart",
+          description: "stop, then start the daemon",
+          args: runArgs,
+          async run(a) {
+            await stop(a);
+            await start(a);
+          },
+        }),
+      status: () =>
+        verb({
+          noun: "daemon",
+          name: "status",
+          description: "say whether the daemon runs (exit 0) or not (exit 3)",
+          args: runArgs,
+          async run(a) {
+            const pid = readPid(files(a).pidfile);
+            ctx.out(pid ? `luna daemon is running (pid ${pid})` : "luna daemon is not running");
+            if (!pid) process.exitCode = 3;
+          },
+        }),
+      "install-unit": () =>
+        verb({
+          noun: "daemon",
+          name: "install-unit",
+          description: "write luna.service for systemd (then: systemctl daemon-reload; systemctl enable --now luna)",
+          args: { dir: { type: "string", description: "folder for the unit (default /etc/systemd/system)" } },
+          async run(a) {
+            const dir = (a.dir as string | undefined) ?? "/etc/systemd/system";
+            mkdirSync(dir, { recursive: true });
+            const file = join(dir, "luna.service");
+            writeFileSync(file, renderUnit({ exec: selfCommand().join(" "), config: process.env.LUNA_CONFIG || undefined }));
+            ctx.out(`wrote ${file}`);
+          },
+        }),
+    },
+    async run({ rawArgs, args }) {
+      checkArgs("daemon", rawArgs, runArgs);
+      const a = args as Parsed;
+      const release = typeof a.pidfile === "string" ? claimPidfile(a.pidfile) : () => {};
+      try {
+        const code = await runDaemon({
+          config: ctx.config,
+          host: (a.host as string | undefined) ?? ctx.config.daemon.host,
+          port: a.port !== undefined ? parseInteger("port", a.port as string, 0, 65535) : ctx.config.daemon.port,
+          secureInstall: !a["insecure-install"],
+          log: createLogger(),
+        });
+        process.exitCode = code;
+      } finally {
+        release();
+      }
+    },
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * Composition of `luna daemon`: the store, the node-facing HTTP server and (as they land) the
+ * switch poller, tracker and seeder, each a service under one supervisor.
+ */
+import { parseStoreSpec, type Config } from "../config/config.ts";
+import type { Store } from "../domain/store.ts";
+import { createApp } from "../server/app.ts";
+import type { Logger } from "../server/luna-route.ts";
+import { openStore } from "./open-store.ts";
+import { type Service, supervise } from "./supervisor.ts";
+
+export interface DaemonOptions {
+  config: Config;
+  host: string;
+  port: number;
+  secureInstall: boolean;
+  log: Logger;
+  /** called once the HTTP server listens, with its real port */
+  onListening?: (port: number) => void;
+}
+
+export function httpService(store: Store, o: DaemonOptions): Service {
+  let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;
+  const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
+  return {
+    name: "http",
+    async start() {
+      const app = createApp({ store, log: o.log, now: () => new Date(), secureInstall: o.secureInstall, method: "http", counters });
+      server = app.listen({ hostname: o.host, port: o.port });
+      const port = server.server?.port ?? o.port;
+      o.log.info(`listening on http://${o.host}:${port}`, { secureInstall: o.secureInstall });
+      o.onListening?.(port);
+    },
+    async stop() {
+      await server?.stop();
+    },
+  };
+}
+
+export async function runDaemon(o: DaemonOptions): Promise<number> {
+  const store = await openStore(parseStoreSpec(o.config.store));
+  const sup = await supervise([httpService(store, o)], o.log);
+  const code = await sup.done;
+  await store.close();
+  return code;
+}
