@@ -96,7 +96,7 @@ export async function runCli(argv: string[]): Promise<number> {
       throw new AppError("INVALID_ARGUMENT", `Unknown command '${word}' for 'luna ${path.join(" ")}'`.replace(" ''", ""), `See 'luna ${path.join(" ")} --help'`);
     }
     await runCommand(cmd, { rawArgs: globals.rest.slice(path.length) });
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     return report(e, debug);
   } finally {

@@ -6,6 +6,7 @@ import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { addNodes, changeNode, deleteNode, type NodeChange } from "../../domain/node.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
+import { nodeBootVerbs } from "./node-boot.ts";
 import { showTable, table } from "../render.ts";
 import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
@@ -39,6 +40,7 @@ function ipChange(ip: string | undefined, iface: string | undefined): [string, s
 
 export function createNodeCommand(ctx: CliContext) {
   return noun(N, "compute nodes", {
+    ...nodeBootVerbs(ctx),
     add: () =>
       verb({
         noun: N,

@@ -1,0 +1,90 @@
+/** `luna node status`, `luna node unknown` and `luna node script`: what booting nodes did and asked. */
+import { loadBootData } from "../../domain/boot/boot-data.ts";
+import { renderInstallScript } from "../../domain/boot/install-script.ts";
+import { renderNodeBoot } from "../../domain/boot/ipxe.ts";
+import { mustGet } from "../../domain/common.ts";
+import { AppError } from "../../domain/errors.ts";
+import { expandHostlist } from "../../domain/net/hostlist.ts";
+import { latestRun } from "../../domain/status.ts";
+import { nameArgs, nameOf } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { age, table } from "../render.ts";
+import { jsonArg, verb } from "../verb.ts";
+
+export const nodeBootVerbs = (ctx: CliContext) => ({
+  status: () =>
+    verb({
+      noun: "node",
+      name: "status",
+      description: "show the stages of each node's latest boot with their age (all nodes without a hostlist)",
+      args: { ...nameArgs("node"), ...jsonArg },
+      async run(a) {
+        const store = await ctx.store();
+        const list = (a.name ?? a.target) as string | undefined;
+        const nodes = list ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n))) : await store.list("node");
+        const now = ctx.now();
+        const runs = nodes.map((n) => ({ name: n.name, status: n.status, stages: latestRun(n) }));
+        if (a.json) return ctx.json(runs);
+        ctx.out(
+          table(
+            ["Name", "Status", "Age", "Stages"],
+            runs.map((r) => [
+              r.name,
+              r.status?.step ?? "-",
+              r.status ? age(r.status.time, now) : "-",
+              r.stages.map((s) => `${s.step} ${new Date(s.time).toISOString().slice(11, 19)}`).join("\n") || "-",
+            ]),
+          ),
+        );
+      },
+    }),
+  unknown: () =>
+    verb({
+      noun: "node",
+      name: "unknown",
+      description: "list hardware that asked to boot and matched no node (--delete MAC, --clear)",
+      args: {
+        ...jsonArg,
+        delete: { type: "string", description: "forget the entry with this MAC" },
+        clear: { type: "boolean", description: "forget every entry" },
+      },
+      async run(a) {
+        if (typeof a.delete === "string" || a.clear) {
+          const mac = typeof a.delete === "string" ? a.delete.toLowerCase() : undefined;
+          const removed = await ctx.write(async (tx) => {
+            const all = await tx.list("unknown");
+            const gone = mac ? all.filter((u) => u.macs.includes(mac)) : all;
+            if (mac && gone.length === 0) throw new AppError("NOT_FOUND", `No unknown node with MAC ${mac}`);
+            for (const u of gone) await tx.remove("unknown", u.id);
+            return gone.length;
+          });
+          return ctx.out(`removed ${removed}`);
+        }
+        const store = await ctx.store();
+        const all = await store.list("unknown");
+        if (a.json) return ctx.json(all.map(({ id: _id, name: _n, ...u }) => u));
+        const now = ctx.now();
+        ctx.out(
+          table(
+            ["MACs", "Serial", "IP", "Switch port", "First seen", "Last seen", "Requests"],
+            all.map((u) => [u.macs.join("\n"), u.serial || "-", u.ip || "-", u.port || "-", `${age(u.first, now)} ago`, `${age(u.last, now)} ago`, String(u.count)]),
+          ),
+        );
+      },
+    }),
+  script: () =>
+    verb({
+      noun: "node",
+      name: "script",
+      description: "print the iPXE boot script or the install script the daemon serves to a node",
+      args: { ...nameArgs("node"), type: { type: "string", alias: ["s"], description: "boot or install (default install)" } },
+      async run(a) {
+        const store = await ctx.store();
+        const data = await loadBootData(store, await mustGet(store, "node", nameOf("node", a)));
+        const type = (a.type as string | undefined) ?? "install";
+        if (type === "boot") return ctx.out(renderNodeBoot(data).trimEnd());
+        if (type !== "install") throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
+        ctx.out(renderInstallScript(data, { method: "http" }).trimEnd());
+      },
+    }),
+});
