@@ -31,7 +31,17 @@ try {
   const hello = join(dir, "hello");
   sh([process.execPath, "scripts/build.ts", luna]);
   writeFileSync(join(dir, "hello.ts"), 'console.log("hello");\n');
-  sh([process.execPath, "build", join(dir, "hello.ts"), "--compile", "--minify", "--bytecode", "--format=esm", "--outfile", hello]);
+  sh([
+    process.execPath,
+    "build",
+    join(dir, "hello.ts"),
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    "--outfile",
+    hello,
+  ]);
 
   const env = { LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" };
   const image = join(dir, "img");
@@ -62,7 +72,10 @@ try {
     ["hello-world (floor)", floor],
     ["luna --help", median(time([luna, "--help"]))],
     ["luna version", median(time([luna, "version"]))],
-    [`luna node add -g compute (store with ${nodes}+ nodes)`, median(time([luna, "node", "add", "-g", "compute"]))],
+    [
+      `luna node add -g compute (store with ${nodes}+ nodes)`,
+      median(time([luna, "node", "add", "-g", "compute"])),
+    ],
     [`luna node list --json (${nodes}+ nodes)`, median(time([luna, "node", "list", "--json"]))],
   ];
   const table = [
@@ -73,7 +86,9 @@ try {
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${runs} runs each, medians; ${smoke ? "SMOKE RUN" : "full run"}.`;
   console.log(`${header}\n\n${table}`);
   if (writeTo) {
-    const text = await Bun.file(writeTo).text().catch(() => "# Benchmarks\n");
+    const text = await Bun.file(writeTo)
+      .text()
+      .catch(() => "# Benchmarks\n");
     const section = `<!-- bench-cli:start -->\n${header}\n\nCommand: \`bun scripts/bench-cli.ts --nodes ${nodes} --runs ${runs} --write ${writeTo}\`\n\n${table}\n<!-- bench-cli:end -->`;
     const replaced = text.includes("<!-- bench-cli:start -->")
       ? text.replace(/<!-- bench-cli:start -->[\s\S]*<!-- bench-cli:end -->/, section)

@@ -8,4 +8,6 @@ const out = process.argv[2] ?? "dist/luna";
 const started = performance.now();
 await $`bun build src/main.ts --compile --minify --sourcemap=none --bytecode --format=esm --target=bun --outfile ${out}`.quiet();
 const size = Bun.file(out).size;
-console.log(`built ${out} (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `built ${out} (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);

@@ -19,7 +19,9 @@ for (const p of problems) console.error(`  ${p}`);
 if (problems.length > 0) process.exit(1);
 console.log("  ok");
 step("shellcheck");
-const shellFiles = (await $`git ls-files '*.sh' 'dracut/**' 'scripts/cluster-sim' '.ci/run'`.text()).split("\n").filter(Boolean);
+const shellFiles = (await $`git ls-files '*.sh' 'dracut/**' 'scripts/cluster-sim' '.ci/run'`.text())
+  .split("\n")
+  .filter(Boolean);
 const shellcheck = Bun.which("shellcheck");
 if (shellFiles.length > 0) {
   if (!shellcheck) {

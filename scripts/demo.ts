@@ -3,9 +3,10 @@
  * the embedded SQLite store in ./demo, then lists what it made. Safe to run twice: it starts
  * from a fresh demo folder every time.
  */
-import { $ } from "bun";
+
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { $ } from "bun";
 
 const demo = resolve("demo");
 rmSync(demo, { recursive: true, force: true });
@@ -38,4 +39,6 @@ for (const step of steps) {
 }
 console.log("$ luna node list");
 await $`${luna} node list`;
-console.log(`\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} to explore it)`);
+console.log(
+  `\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} to explore it)`,
+);

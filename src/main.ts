@@ -5,8 +5,14 @@
 import { basename } from "node:path";
 import { runCli } from "./cli/run.ts";
 
-const invokedAs = basename(process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? process.argv[1] : process.argv0);
+const invokedAs = basename(
+  process.argv[1] && !process.argv[1].startsWith("/$bunfs") ? process.argv[1] : process.argv0,
+);
 const argv = process.argv.slice(2);
-const aliases: Record<string, string[]> = { lpower: ["node", "power"], lweb: ["daemon"], ltorrent: ["daemon"] };
+const aliases: Record<string, string[]> = {
+  lpower: ["node", "power"],
+  lweb: ["daemon"],
+  ltorrent: ["daemon"],
+};
 const prefix = aliases[invokedAs] ?? [];
 process.exitCode = await runCli([...prefix, ...argv]);

@@ -3,3 +3,11 @@ declare module "*.sh" {
   const text: string;
   export default text;
 }
+
+declare module "bencode" {
+  const bencode: {
+    encode(value: unknown): Uint8Array;
+    decode(data: Uint8Array, encoding?: string): unknown;
+  };
+  export default bencode;
+}

@@ -6,16 +6,17 @@
  * - cli/, runtime/ and main.ts compose everything.
  * And no file under src/ grows past the size limit.
  */
-import { Glob } from "bun";
+
 import { dirname, join, normalize, relative } from "node:path";
+import { Glob } from "bun";
 
 const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config"];
 const DOMAIN_PACKAGES = ["@sinclair/typebox", "ipaddr.js"];
 
 const importsOf = (text: string): string[] =>
-  [...text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
-    (m) => (m[1] ?? m[2]) as string,
-  );
+  [
+    ...text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((m) => (m[1] ?? m[2]) as string);
 
 const area = (file: string): string => file.split("/")[1] ?? "";
 
@@ -27,10 +28,20 @@ export async function checkLayers(root: string): Promise<string[]> {
       const local = spec.startsWith(".");
       const target = local ? area(relative(".", normalize(join(dirname(file), spec)))) : spec;
       if (from === "domain") {
-        const ok = local ? target === "domain" : DOMAIN_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));
+        const ok = local
+          ? target === "domain"
+          : DOMAIN_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));
         if (!ok) problems.push(`${file}: the domain may not import '${spec}'`);
-      } else if (ADAPTERS.includes(from) && local && target !== from && target !== "domain" && target !== "config") {
-        problems.push(`${file}: adapter '${from}' may not import '${spec}' (only domain, config and its own folder)`);
+      } else if (
+        ADAPTERS.includes(from) &&
+        local &&
+        target !== from &&
+        target !== "domain" &&
+        target !== "config"
+      ) {
+        problems.push(
+          `${file}: adapter '${from}' may not import '${spec}' (only domain, config and its own folder)`,
+        );
       }
     }
   }

@@ -7,7 +7,11 @@
 import type { ArgsDef } from "citty";
 import { AppError } from "../domain/errors.ts";
 
-const kebab = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1-$2").replaceAll("_", "-").toLowerCase();
+const kebab = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replaceAll("_", "-")
+    .toLowerCase();
 const camel = (s: string) => s.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 interface Known {
@@ -15,7 +19,12 @@ interface Known {
   optionalValue: boolean;
 }
 
-export function checkArgs(command: string, rawArgs: string[], def: ArgsDef, optionalValue: string[] = []): void {
+export function checkArgs(
+  command: string,
+  rawArgs: string[],
+  def: ArgsDef,
+  optionalValue: string[] = [],
+): void {
   const known = new Map<string, Known>();
   let positionals = 0;
   for (const [name, spec] of Object.entries(def)) {
@@ -24,7 +33,8 @@ export function checkArgs(command: string, rawArgs: string[], def: ArgsDef, opti
       continue;
     }
     const info = { type: spec.type ?? "string", optionalValue: optionalValue.includes(name) };
-    const aliases = "alias" in spec && spec.alias ? (Array.isArray(spec.alias) ? spec.alias : [spec.alias]) : [];
+    const aliases =
+      "alias" in spec && spec.alias ? (Array.isArray(spec.alias) ? spec.alias : [spec.alias]) : [];
     for (const n of [name, kebab(name), camel(name), ...aliases]) known.set(n, info);
   }
   const help = `See 'luna ${command} --help'`;
@@ -41,10 +51,15 @@ export function checkArgs(command: string, rawArgs: string[], def: ArgsDef, opti
       const eq = body.indexOf("=");
       const flag = eq >= 0 ? body.slice(0, eq) : body;
       if (!long && flag.length !== 1) {
-        throw new AppError("INVALID_ARGUMENT", `Unknown option '${token}' for 'luna ${command}'`, `Short options take one letter. ${help}`);
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Unknown option '${token}' for 'luna ${command}'`,
+          `Short options take one letter. ${help}`,
+        );
       }
       const info = known.get(flag);
-      if (!info) throw new AppError("INVALID_ARGUMENT", `Unknown option '${token}' for 'luna ${command}'`, help);
+      if (!info)
+        throw new AppError("INVALID_ARGUMENT", `Unknown option '${token}' for 'luna ${command}'`, help);
       if (info.type === "boolean") {
         if (eq >= 0) throw new AppError("INVALID_ARGUMENT", `Option '--${flag}' takes no value`, help);
         continue;
@@ -54,7 +69,11 @@ export function checkArgs(command: string, rawArgs: string[], def: ArgsDef, opti
       if (info.optionalValue && (next === undefined || next.startsWith("-"))) continue;
       // A flag-looking word after a flag is almost always a forgotten value; `--opt=-x` passes one.
       if (next === undefined || (next.length > 1 && next.startsWith("-") && !/^-\d/.test(next))) {
-        throw new AppError("INVALID_ARGUMENT", `Option '${token}' needs a value`, `Write ${token}=VALUE for values that start with '-'. ${help}`);
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Option '${token}' needs a value`,
+          `Write ${token}=VALUE for values that start with '-'. ${help}`,
+        );
       }
       i++;
       continue;
@@ -71,20 +90,30 @@ export function nameOf(kind: string, args: { target?: unknown; name?: unknown })
   const positional = typeof args.target === "string" ? args.target : undefined;
   const flag = typeof args.name === "string" ? args.name : undefined;
   if (positional && flag && positional !== flag) {
-    throw new AppError("INVALID_ARGUMENT", `Two different names given: '${positional}' and '${flag}'`, "Give the name once");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Two different names given: '${positional}' and '${flag}'`,
+      "Give the name once",
+    );
   }
   const name = flag ?? positional;
-  if (!name) throw new AppError("INVALID_ARGUMENT", `Which ${kind}? Give its name`, `luna ${kind} VERB NAME, or -n NAME`);
+  if (!name)
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Which ${kind}? Give its name`,
+      `luna ${kind} VERB NAME, or -n NAME`,
+    );
   return name;
 }
 
 export const nameArgs = (kind: string): ArgsDef => ({
-    target: { type: "positional", required: false, description: `${kind} name` },
-    name: { type: "string", alias: ["n"], description: `${kind} name (same as the positional NAME)` },
+  target: { type: "positional", required: false, description: `${kind} name` },
+  name: { type: "string", alias: ["n"], description: `${kind} name (same as the positional NAME)` },
 });
 
 /** Optional string flag value, or undefined when the flag was not given. */
-export const opt = (v: unknown): string | undefined => (typeof v === "string" ? v : v === true ? "" : undefined);
+export const opt = (v: unknown): string | undefined =>
+  typeof v === "string" ? v : v === true ? "" : undefined;
 
 export interface TextInput {
   stdinIsTTY: boolean;
@@ -100,7 +129,11 @@ export interface TextInput {
 export async function readText(io: TextInput, current: string, what: string): Promise<string> {
   const raw = io.stdinIsTTY ? await io.editor(current) : await io.readStdin();
   if (raw.length === 0) {
-    throw new AppError("INVALID_ARGUMENT", `No text for ${what} on standard input`, "Pipe the new text in; to clear it, pipe an empty line: echo | luna ...");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `No text for ${what} on standard input`,
+      "Pipe the new text in; to clear it, pipe an empty line: echo | luna ...",
+    );
   }
   return raw.endsWith("\n") ? raw.slice(0, -1) : raw;
 }

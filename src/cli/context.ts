@@ -56,7 +56,12 @@ async function runEditor(initial: string): Promise<string> {
     writeFileSync(file, initial, { mode: 0o600 });
     const editor = process.env.VISUAL || process.env.EDITOR || "vi";
     const r = spawnSync("sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit" });
-    if (r.status !== 0) throw new AppError("EXTERNAL_COMMAND", `Editor '${editor}' exited with status ${r.status}`, "Nothing was changed");
+    if (r.status !== 0)
+      throw new AppError(
+        "EXTERNAL_COMMAND",
+        `Editor '${editor}' exited with status ${r.status}`,
+        "Nothing was changed",
+      );
     return readFileSync(file, "utf8");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,7 +10,9 @@ const resolve = async <T>(v: T | (() => T | Promise<T>) | Promise<T> | undefined
 export async function renderHelp(cmd: CommandDef, path: string[]): Promise<string> {
   const meta = (await resolve(cmd.meta)) ?? {};
   const args = ((await resolve(cmd.args)) ?? {}) as ArgsDef;
-  const subs = (await resolve(cmd.subCommands)) as Record<string, CommandDef | (() => Promise<CommandDef>)> | undefined;
+  const subs = (await resolve(cmd.subCommands)) as
+    | Record<string, CommandDef | (() => Promise<CommandDef>)>
+    | undefined;
   const full = ["luna", ...path].join(" ");
   const lines: string[] = [];
   if (subs && Object.keys(subs).length > 0) {
@@ -30,7 +32,11 @@ export async function renderHelp(cmd: CommandDef, path: string[]): Promise<strin
   }
   const positionals = Object.entries(args).filter(([, a]) => a.type === "positional");
   const options = Object.entries(args).filter(([, a]) => a.type !== "positional");
-  const usage = [full, ...positionals.map(([n]) => `[${n === "target" ? "NAME" : n.toUpperCase()}]`), options.length ? "[options]" : ""];
+  const usage = [
+    full,
+    ...positionals.map(([n]) => `[${n === "target" ? "NAME" : n.toUpperCase()}]`),
+    options.length ? "[options]" : "",
+  ];
   lines.push(`Usage: ${usage.filter(Boolean).join(" ")}`, "");
   if (meta.description) lines.push(meta.description, "");
   if (options.length > 0) {

@@ -18,7 +18,9 @@ export function table(headers: string[], rows: string[][]): string {
 
 /** `show` output: name first, then the other fields sorted, comment last. */
 export function showTable(fields: Record<string, string>): string {
-  const keys = Object.keys(fields).filter((k) => k !== "name" && k !== "comment").sort();
+  const keys = Object.keys(fields)
+    .filter((k) => k !== "name" && k !== "comment")
+    .sort();
   const order = ["name", ...keys, "comment"].filter((k) => k in fields);
   return table(
     ["Parameter", "Value"],

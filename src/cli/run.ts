@@ -52,7 +52,7 @@ export function splitGlobals(argv: string[]): Globals {
       const value = m[2] ?? argv[++i];
       if (value === undefined) throw new AppError("INVALID_ARGUMENT", `Option '--${m[1]}' needs a value`);
       g[m[1] as "store" | "config"] = value;
-    } else if (a === "--debug" || a === "-d" && i === 0) {
+    } else if (a === "--debug" || (a === "-d" && i === 0)) {
       g.debug = true;
     } else {
       g.rest.push(a);
@@ -86,14 +86,20 @@ export async function runCli(argv: string[]): Promise<number> {
     const main = createMainCommand(context);
     const { cmd, path } = await findCommand(main, globals.rest);
     const wantsHelp = globals.rest.includes("--help") || globals.rest.includes("-h");
-    const subs = cmd.subCommands ? await (typeof cmd.subCommands === "function" ? cmd.subCommands() : cmd.subCommands) : undefined;
+    const subs = cmd.subCommands
+      ? await (typeof cmd.subCommands === "function" ? cmd.subCommands() : cmd.subCommands)
+      : undefined;
     if (wantsHelp || (subs && !cmd.run && globals.rest.length === path.length)) {
       process.stdout.write(`${await renderHelp(cmd, path)}\n`);
       return wantsHelp || path.length > 0 || globals.rest.length === 0 ? 0 : 2;
     }
     if (subs && !cmd.run) {
       const word = globals.rest[path.length];
-      throw new AppError("INVALID_ARGUMENT", `Unknown command '${word}' for 'luna ${path.join(" ")}'`.replace(" ''", ""), `See 'luna ${path.join(" ")} --help'`);
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `Unknown command '${word}' for 'luna ${path.join(" ")}'`.replace(" ''", ""),
+        `See 'luna ${path.join(" ")} --help'`,
+      );
     }
     await runCommand(cmd, { rawArgs: globals.rest.slice(path.length) });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -27,7 +27,8 @@ export async function loadLookup(tx: StoreReader, kinds: Kind[]): Promise<Lookup
   return { names, networks, groups };
 }
 
-export const nameIn = (l: Lookup, id: string | null): string | null => (id ? (l.names.get(id) ?? `<missing ${id}>`) : null);
+export const nameIn = (l: Lookup, id: string | null): string | null =>
+  id ? (l.names.get(id) ?? `<missing ${id}>`) : null;
 
 export const netText = (n: Network): string => cidrText(makeCidr(n.network, n.prefix));
 
@@ -35,7 +36,9 @@ export function groupInterfaces(l: Lookup, g: Group): { text: string; json: Reco
   const width = Math.max(0, ...g.interfaces.map((i) => i.name.length)) + 3;
   const lines: string[] = [];
   for (const i of g.interfaces) {
-    const nets = [i.network4, i.network6].filter((x): x is string => Boolean(x)).map((id) => l.networks.get(id));
+    const nets = [i.network4, i.network6]
+      .filter((x): x is string => Boolean(x))
+      .map((id) => l.networks.get(id));
     const label = `[${i.name}]:`.padEnd(width);
     if (nets.length === 0) lines.push(`${label}-`);
     nets.forEach((n, k) => {

@@ -44,15 +44,26 @@ export function loadConfig({ flags, env }: ConfigSources): Config {
     try {
       fromFile = Bun.TOML.parse(readFileSync(file, "utf8"));
     } catch (e) {
-      throw new AppError("CONFIG_INVALID", `Cannot parse config file '${file}': ${(e as Error).message}`, "It is TOML: store = \"sqlite:/var/lib/luna/luna.db\"");
+      throw new AppError(
+        "CONFIG_INVALID",
+        `Cannot parse config file '${file}': ${(e as Error).message}`,
+        'It is TOML: store = "sqlite:/var/lib/luna/luna.db"',
+      );
     }
   } else if (named) {
-    throw new AppError("CONFIG_INVALID", `Config file '${file}' does not exist`, "Fix LUNA_CONFIG / --config, or unset it");
+    throw new AppError(
+      "CONFIG_INVALID",
+      `Config file '${file}' does not exist`,
+      "Fix LUNA_CONFIG / --config, or unset it",
+    );
   }
   const merged = Value.Default(ConfigSchema, structuredClone(fromFile)) as Config;
   if (!Value.Check(ConfigSchema, merged)) {
     const first = [...Value.Errors(ConfigSchema, merged)][0];
-    throw new AppError("CONFIG_INVALID", `Invalid config file '${file}': ${first?.path || "/"} ${first?.message ?? ""}`.trim());
+    throw new AppError(
+      "CONFIG_INVALID",
+      `Invalid config file '${file}': ${first?.path || "/"} ${first?.message ?? ""}`.trim(),
+    );
   }
   if (env.LUNA_STORE) merged.store = env.LUNA_STORE;
   if (flags.store) merged.store = flags.store;
@@ -60,10 +71,15 @@ export function loadConfig({ flags, env }: ConfigSources): Config {
 }
 
 export function parseStoreSpec(text: string): StoreSpec {
-  if (text.startsWith("mongodb://") || text.startsWith("mongodb+srv://")) return { kind: "mongodb", url: text };
+  if (text.startsWith("mongodb://") || text.startsWith("mongodb+srv://"))
+    return { kind: "mongodb", url: text };
   const path = text.startsWith("sqlite:") ? text.slice("sqlite:".length) : text;
   if (path === "" || text.includes("://")) {
-    throw new AppError("CONFIG_INVALID", `Invalid store '${text}'`, "Use sqlite:/path/to/luna.db or mongodb://host/luna");
+    throw new AppError(
+      "CONFIG_INVALID",
+      `Invalid store '${text}'`,
+      "Use sqlite:/path/to/luna.db or mongodb://host/luna",
+    );
   }
   return { kind: "sqlite", path };
 }

@@ -17,7 +17,12 @@ export async function releaseAll(tx: StoreWriter, node: Node, group: Group): Pro
   return { ...node, interfaces: {} };
 }
 
-export async function releaseIface(tx: StoreWriter, node: Node, iface: GroupInterface, only?: Slot): Promise<Node> {
+export async function releaseIface(
+  tx: StoreWriter,
+  node: Node,
+  iface: GroupInterface,
+  only?: Slot,
+): Promise<Node> {
   const ips = { ...(node.interfaces[iface.name] ?? {}) };
   for (const slot of ["ip4", "ip6"] as const) {
     if (only && slot !== only) continue;
@@ -33,7 +38,13 @@ export async function releaseIface(tx: StoreWriter, node: Node, iface: GroupInte
 }
 
 /** Takes an address for one interface slot: `wanted`, or the lowest free one. */
-export async function assign(tx: StoreWriter, node: Node, iface: GroupInterface, slot: Slot, wanted?: string): Promise<Node> {
+export async function assign(
+  tx: StoreWriter,
+  node: Node,
+  iface: GroupInterface,
+  slot: Slot,
+  wanted?: string,
+): Promise<Node> {
   const netId = netOf(iface, slot);
   if (!netId) {
     throw new AppError(
@@ -49,7 +60,11 @@ export async function assign(tx: StoreWriter, node: Node, iface: GroupInterface,
     r = reserve(net, wanted);
   } catch (e) {
     if (e instanceof AppError && wanted === undefined) {
-      throw new AppError(e.code, `Cannot give node '${node.name}' an address on '${iface.name}': ${e.message}`, e.hint);
+      throw new AppError(
+        e.code,
+        `Cannot give node '${node.name}' an address on '${iface.name}': ${e.message}`,
+        e.hint,
+      );
     }
     throw e;
   }
@@ -63,7 +78,8 @@ export async function assignMissing(tx: StoreWriter, node: Node, group: Group): 
   let next = node;
   for (const iface of group.interfaces) {
     for (const slot of ["ip4", "ip6"] as const) {
-      if (netOf(iface, slot) && !next.interfaces[iface.name]?.[slot]) next = await assign(tx, next, iface, slot);
+      if (netOf(iface, slot) && !next.interfaces[iface.name]?.[slot])
+        next = await assign(tx, next, iface, slot);
     }
   }
   return next;
@@ -87,7 +103,13 @@ export async function regroup(tx: StoreWriter, node: Node, from: Group, to: Grou
   next = { ...next, group: to.id };
   const used = new Set<number>();
   const pick = (iface: GroupInterface, slot: Slot, sameName: boolean) =>
-    old.findIndex((o, i) => !used.has(i) && o.slot === slot && o.netId === netOf(iface, slot) && (!sameName || o.name === iface.name));
+    old.findIndex(
+      (o, i) =>
+        !used.has(i) &&
+        o.slot === slot &&
+        o.netId === netOf(iface, slot) &&
+        (!sameName || o.name === iface.name),
+    );
   for (const sameName of [true, false]) {
     for (const iface of to.interfaces) {
       for (const slot of ["ip4", "ip6"] as const) {

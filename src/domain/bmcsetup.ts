@@ -19,7 +19,12 @@ export interface BmcSetupInput {
 function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
   const next = { ...base };
   if (input.user !== undefined) {
-    if (!/^[^\s:]{1,16}$/.test(input.user)) throw new AppError("INVALID_ARGUMENT", `Invalid BMC user '${input.user}'`, "Use 1-16 characters without spaces");
+    if (!/^[^\s:]{1,16}$/.test(input.user))
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `Invalid BMC user '${input.user}'`,
+        "Use 1-16 characters without spaces",
+      );
     next.user = input.user;
   }
   if (input.password !== undefined) {
@@ -30,7 +35,8 @@ function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
   }
   if (input.userid !== undefined) next.userid = parseInteger("userid", input.userid, 1, 63);
   if (input.netchannel !== undefined) next.netchannel = parseInteger("netchannel", input.netchannel, 0, 15);
-  if (input.mgmtchannel !== undefined) next.mgmtchannel = parseInteger("mgmtchannel", input.mgmtchannel, 0, 15);
+  if (input.mgmtchannel !== undefined)
+    next.mgmtchannel = parseInteger("mgmtchannel", input.mgmtchannel, 0, 15);
   if (input.comment !== undefined) next.comment = input.comment;
   return next;
 }
@@ -38,9 +44,19 @@ function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
 export async function addBmcSetup(tx: StoreWriter, name: string, input: BmcSetupInput): Promise<BmcSetup> {
   await requireCluster(tx);
   checkName("bmcsetup", name);
-  if (await tx.byName("bmcsetup", name)) throw new AppError("ALREADY_EXISTS", `A bmcsetup named '${name}' already exists`);
+  if (await tx.byName("bmcsetup", name))
+    throw new AppError("ALREADY_EXISTS", `A bmcsetup named '${name}' already exists`);
   const doc = apply(
-    { id: newId(), name, user: "ladmin", password: "ladmin", userid: 3, netchannel: 1, mgmtchannel: 1, comment: "" },
+    {
+      id: newId(),
+      name,
+      user: "ladmin",
+      password: "ladmin",
+      userid: 3,
+      netchannel: 1,
+      mgmtchannel: 1,
+      comment: "",
+    },
     input,
   );
   await tx.insert("bmcsetup", doc);

@@ -35,7 +35,9 @@ export const clusterDefaults = (): Omit<Cluster, "id"> => ({
 });
 
 /** Flags of `cluster init` / `cluster change`, as text from the command line. */
-export type ClusterInput = Partial<Record<keyof Omit<Cluster, "id" | "name" | "dhcp_net" | "dhcp_range_start" | "dhcp_range_end">, string>>;
+export type ClusterInput = Partial<
+  Record<keyof Omit<Cluster, "id" | "name" | "dhcp_net" | "dhcp_range_start" | "dhcp_range_end">, string>
+>;
 
 const INT_KEYS = {
   nodedigits: [1, 10],
@@ -63,7 +65,11 @@ function apply(base: Cluster, input: ClusterInput): Cluster {
       next.frontend_address = raw.trim() === "" ? "" : canonicalIp(raw);
     } else if (key === "nodeprefix") {
       if (!/^[A-Za-z][A-Za-z0-9_-]{0,30}$/.test(raw)) {
-        throw new AppError("INVALID_ARGUMENT", `Invalid node prefix '${raw}'`, "Use letters, digits, '-' or '_', starting with a letter");
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Invalid node prefix '${raw}'`,
+          "Use letters, digits, '-' or '_', starting with a letter",
+        );
       }
       next.nodeprefix = raw;
     } else if (key === "path") {
@@ -120,7 +126,11 @@ export async function initCluster(tx: StoreWriter, input: ClusterInput, force: b
 export async function changeCluster(tx: StoreWriter, input: ClusterInput): Promise<Cluster> {
   const current = await tx.byName("cluster", "general");
   if (!current) {
-    throw new AppError("CLUSTER_NOT_INITIALISED", "The cluster is not initialised", "Run 'luna cluster init' first");
+    throw new AppError(
+      "CLUSTER_NOT_INITIALISED",
+      "The cluster is not initialised",
+      "Run 'luna cluster init' first",
+    );
   }
   const next = apply(current, input);
   await moveFrontend(tx, current.frontend_address, next.frontend_address);

@@ -24,7 +24,11 @@ const MAC_RE = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i;
 export function normaliseMac(mac: string): string {
   const m = mac.trim();
   if (!MAC_RE.test(m)) {
-    throw new AppError("INVALID_MAC", `Invalid MAC address '${mac}'`, "Write it as six hex pairs, e.g. 52:54:00:00:00:01");
+    throw new AppError(
+      "INVALID_MAC",
+      `Invalid MAC address '${mac}'`,
+      "Write it as six hex pairs, e.g. 52:54:00:00:00:01",
+    );
   }
   return m.toLowerCase().replaceAll("-", ":");
 }
@@ -37,10 +41,19 @@ export function parseYesNo(flag: string, value: string | boolean): boolean {
   throw new AppError("INVALID_ARGUMENT", `Invalid value '${value}' for --${flag}`, "Use y or n");
 }
 
-export function parseInteger(flag: string, value: string | number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(
+  flag: string,
+  value: string | number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const n = typeof value === "number" ? value : Number(String(value).trim());
   if (String(value).trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-    throw new AppError("INVALID_ARGUMENT", `Invalid value '${value}' for --${flag}`, `Use an integer in ${min}..${max}`);
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid value '${value}' for --${flag}`,
+      `Use an integer in ${min}..${max}`,
+    );
   }
   return n;
 }
@@ -65,7 +78,11 @@ export async function nameOf(tx: StoreReader, kind: Kind, id: string | null): Pr
 export async function requireCluster(tx: StoreReader): Promise<Cluster> {
   const cluster = await tx.byName("cluster", "general");
   if (!cluster) {
-    throw new AppError("CLUSTER_NOT_INITIALISED", "The cluster is not initialised", "Run 'luna cluster init' first");
+    throw new AppError(
+      "CLUSTER_NOT_INITIALISED",
+      "The cluster is not initialised",
+      "Run 'luna cluster init' first",
+    );
   }
   return cluster;
 }
@@ -79,7 +96,8 @@ export async function usersOf(tx: StoreReader, kind: Kind, id: string): Promise<
       const uses =
         (kind === "osimage" && g.osimage === id) ||
         (kind === "bmcsetup" && g.bmcsetup === id) ||
-        (kind === "network" && (g.domain === id || g.interfaces.some((i) => i.network4 === id || i.network6 === id)));
+        (kind === "network" &&
+          (g.domain === id || g.interfaces.some((i) => i.network4 === id || i.network6 === id)));
       if (uses) add("group", g.name);
     }
   }
@@ -109,7 +127,12 @@ export async function refuseIfUsed(tx: StoreReader, kind: Kind, id: string, name
   }
 }
 
-export async function renameDoc<K extends Kind>(tx: import("./store.ts").StoreWriter, kind: K, name: string, newName: string) {
+export async function renameDoc<K extends Kind>(
+  tx: import("./store.ts").StoreWriter,
+  kind: K,
+  name: string,
+  newName: string,
+) {
   const doc = await mustGet(tx, kind, name);
   checkName(kind, newName);
   if (await tx.byName(kind, newName)) {

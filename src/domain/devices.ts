@@ -12,7 +12,12 @@ import { newId, type StoreWriter } from "./store.ts";
 export const QBRIDGE_FDB_OID = ".1.3.6.1.2.1.17.7.1.2.2.1.2";
 
 const checkOid = (oid: string): string => {
-  if (!/^\.?\d+(\.\d+)+$/.test(oid)) throw new AppError("INVALID_ARGUMENT", `Invalid OID '${oid}'`, "Use numeric dotted form, e.g. .1.3.6.1.2.1.17.7.1.2.2.1.2");
+  if (!/^\.?\d+(\.\d+)+$/.test(oid))
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid OID '${oid}'`,
+      "Use numeric dotted form, e.g. .1.3.6.1.2.1.17.7.1.2.2.1.2",
+    );
   return oid.startsWith(".") ? oid : `.${oid}`;
 };
 
@@ -29,7 +34,12 @@ export interface SwitchInput {
 async function switchNetwork(tx: StoreWriter, ip: string, networkName?: string) {
   if (networkName) return mustGet(tx, "network", networkName);
   const net = networkContaining(await tx.list("network"), ip);
-  if (!net) throw new AppError("IP_OUT_OF_NETWORK", `No network contains ${ip}`, "Add the network first, or pass --network");
+  if (!net)
+    throw new AppError(
+      "IP_OUT_OF_NETWORK",
+      `No network contains ${ip}`,
+      "Add the network first, or pass --network",
+    );
   return net;
 }
 
@@ -37,7 +47,8 @@ export async function addSwitch(tx: StoreWriter, name: string, input: SwitchInpu
   await requireCluster(tx);
   checkName("switch", name);
   if (!input.ip) throw new AppError("INVALID_ARGUMENT", "A switch needs --ip");
-  if (await tx.byName("switch", name)) throw new AppError("ALREADY_EXISTS", `A switch named '${name}' already exists`);
+  if (await tx.byName("switch", name))
+    throw new AppError("ALREADY_EXISTS", `A switch named '${name}' already exists`);
   const ip = canonicalIp(input.ip);
   const net = await switchNetwork(tx, ip, input.network);
   const r = reserve(net, ip);
@@ -61,7 +72,8 @@ export async function changeSwitch(tx: StoreWriter, name: string, input: SwitchI
   const next: Switch = { ...sw };
   if (input.ip !== undefined || input.network !== undefined) {
     const ip = canonicalIp(input.ip ?? sw.ip);
-    const target = input.network !== undefined ? await mustGet(tx, "network", input.network) : await switchNetwork(tx, ip);
+    const target =
+      input.network !== undefined ? await mustGet(tx, "network", input.network) : await switchNetwork(tx, ip);
     const old = await tx.get("network", sw.network);
     if (old) await tx.update("network", release(old, sw.ip));
     const fresh = (await tx.get("network", target.id)) ?? target;
@@ -95,7 +107,8 @@ export interface OtherDevInput {
 export async function addOtherDev(tx: StoreWriter, name: string, input: OtherDevInput): Promise<OtherDev> {
   await requireCluster(tx);
   checkName("otherdev", name);
-  if (await tx.byName("otherdev", name)) throw new AppError("ALREADY_EXISTS", `An otherdev named '${name}' already exists`);
+  if (await tx.byName("otherdev", name))
+    throw new AppError("ALREADY_EXISTS", `An otherdev named '${name}' already exists`);
   const dev: OtherDev = { id: newId(), name, connected: {}, comment: input.comment ?? "" };
   if (input.network !== undefined || input.ip !== undefined) await connect(tx, dev, input);
   await tx.insert("otherdev", dev);

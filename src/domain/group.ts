@@ -12,18 +12,28 @@ import { newId, type StoreWriter } from "./store.ts";
 
 export const BMC_IF = "BMC";
 export const DEFAULT_PARTSCRIPT = "mount -t tmpfs tmpfs /sysroot";
-export const DEFAULT_POSTSCRIPT = "cat << EOF >> /sysroot/etc/fstab\ntmpfs   /       tmpfs    defaults        0 0\nEOF";
+export const DEFAULT_POSTSCRIPT =
+  "cat << EOF >> /sysroot/etc/fstab\ntmpfs   /       tmpfs    defaults        0 0\nEOF";
 
 const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 const checkIfName = (name: string): string => {
-  if (!IFNAME_RE.test(name)) throw new AppError("INVALID_NAME", `Invalid interface name '${name}'`, "Use up to 32 letters, digits, '.', '_' or '-'");
+  if (!IFNAME_RE.test(name))
+    throw new AppError(
+      "INVALID_NAME",
+      `Invalid interface name '${name}'`,
+      "Use up to 32 letters, digits, '.', '_' or '-'",
+    );
   return name;
 };
 
 const findIface = (g: Group, name: string): GroupInterface => {
   const iface = g.interfaces.find((i) => i.name === name);
   if (!iface) {
-    throw new AppError("NOT_FOUND", `Group '${g.name}' has no interface '${name}'`, `Add it with 'luna group change ${g.name} --interface ${name} --add'`);
+    throw new AppError(
+      "NOT_FOUND",
+      `Group '${g.name}' has no interface '${name}'`,
+      `Add it with 'luna group change ${g.name} --interface ${name} --add'`,
+    );
   }
   return iface;
 };
@@ -41,12 +51,18 @@ export interface GroupAdd {
 export async function addGroup(tx: StoreWriter, input: GroupAdd): Promise<Group> {
   await requireCluster(tx);
   checkName("group", input.name);
-  if (await tx.byName("group", input.name)) throw new AppError("ALREADY_EXISTS", `A group named '${input.name}' already exists`);
+  if (await tx.byName("group", input.name))
+    throw new AppError("ALREADY_EXISTS", `A group named '${input.name}' already exists`);
   const image = await mustGet(tx, "osimage", input.osimage);
   const bootIf = checkIfName(input.interface ?? "BOOTIF");
   const net = input.network ? await mustGet(tx, "network", input.network) : undefined;
   const interfaces: GroupInterface[] = [
-    { name: bootIf, network4: net?.version === 4 ? net.id : null, network6: net?.version === 6 ? net.id : null, params: "" },
+    {
+      name: bootIf,
+      network4: net?.version === 4 ? net.id : null,
+      network6: net?.version === 6 ? net.id : null,
+      params: "",
+    },
   ];
   if (input.bmcnetwork) {
     const bmc = await mustGet(tx, "network", input.bmcnetwork);
@@ -88,10 +104,14 @@ export interface GroupChange {
 export async function changeGroup(tx: StoreWriter, name: string, change: GroupChange): Promise<Group> {
   const g = { ...(await mustGet(tx, "group", name)) };
   if (change.osimage !== undefined) g.osimage = (await mustGet(tx, "osimage", change.osimage)).id;
-  if (change.domain !== undefined) g.domain = change.domain === "" ? null : (await mustGet(tx, "network", change.domain)).id;
-  if (change.bmcsetup !== undefined) g.bmcsetup = change.bmcsetup === "" ? null : (await mustGet(tx, "bmcsetup", change.bmcsetup)).id;
-  if (change.boot_if !== undefined) g.boot_if = change.boot_if === "" ? "" : findIface(g, change.boot_if).name;
-  if (change.torrent_if !== undefined) g.torrent_if = change.torrent_if === "" ? "" : findIface(g, change.torrent_if).name;
+  if (change.domain !== undefined)
+    g.domain = change.domain === "" ? null : (await mustGet(tx, "network", change.domain)).id;
+  if (change.bmcsetup !== undefined)
+    g.bmcsetup = change.bmcsetup === "" ? null : (await mustGet(tx, "bmcsetup", change.bmcsetup)).id;
+  if (change.boot_if !== undefined)
+    g.boot_if = change.boot_if === "" ? "" : findIface(g, change.boot_if).name;
+  if (change.torrent_if !== undefined)
+    g.torrent_if = change.torrent_if === "" ? "" : findIface(g, change.torrent_if).name;
   for (const key of ["kernopts", "prescript", "partscript", "postscript", "comment"] as const) {
     const v = change[key];
     if (v !== undefined) g[key] = v;
@@ -110,7 +130,12 @@ export type InterfaceAction =
   | { op: "rename"; to: string }
   | { op: "edit"; params: string };
 
-export async function changeInterface(tx: StoreWriter, name: string, ifName: string, action: InterfaceAction): Promise<Group> {
+export async function changeInterface(
+  tx: StoreWriter,
+  name: string,
+  ifName: string,
+  action: InterfaceAction,
+): Promise<Group> {
   const g = { ...(await mustGet(tx, "group", name)) };
   const exists = g.interfaces.some((i) => i.name === ifName);
   // The seed's `--bmcnetwork --setnet NET` and `--interface IF --setnet NET` create the interface on first use.
@@ -139,16 +164,23 @@ export async function changeInterface(tx: StoreWriter, name: string, ifName: str
     }
     case "setnet": {
       const net = await mustGet(tx, "network", action.network);
-      if (ifName === BMC_IF && net.version !== 4) throw new AppError("INVALID_NETWORK", "The BMC network must be IPv4");
+      if (ifName === BMC_IF && net.version !== 4)
+        throw new AppError("INVALID_NETWORK", "The BMC network must be IPv4");
       const slot = net.version === 4 ? "network4" : "network6";
-      if (iface[slot] === net.id) throw new AppError("ALREADY_EXISTS", `Interface '${ifName}' is already on network '${net.name}'`);
+      if (iface[slot] === net.id)
+        throw new AppError("ALREADY_EXISTS", `Interface '${ifName}' is already on network '${net.name}'`);
       if (iface[slot]) {
-        throw new AppError("INVALID_ARGUMENT", `Interface '${ifName}' already has an IPv${net.version} network`, `Remove it first with --delnet`);
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Interface '${ifName}' already has an IPv${net.version} network`,
+          `Remove it first with --delnet`,
+        );
       }
       const updated = { ...iface, [slot]: net.id };
       g.interfaces = g.interfaces.map((i) => (i.name === ifName ? updated : i));
       if (ifName === g.boot_if && g.domain === null) g.domain = net.id;
-      for (const node of nodes) await tx.update("node", await assign(tx, node, updated, net.version === 4 ? "ip4" : "ip6"));
+      for (const node of nodes)
+        await tx.update("node", await assign(tx, node, updated, net.version === 4 ? "ip4" : "ip6"));
       break;
     }
     case "delnet": {
@@ -156,9 +188,14 @@ export async function changeInterface(tx: StoreWriter, name: string, ifName: str
       if (action.network !== undefined) {
         const net = await mustGet(tx, "network", action.network);
         slots = slots.filter((s) => iface[s] === net.id);
-        if (slots.length === 0) throw new AppError("NOT_FOUND", `Network '${net.name}' is not set on interface '${ifName}'`);
+        if (slots.length === 0)
+          throw new AppError("NOT_FOUND", `Network '${net.name}' is not set on interface '${ifName}'`);
       } else if (slots.length > 1) {
-        throw new AppError("INVALID_ARGUMENT", `Interface '${ifName}' has IPv4 and IPv6 networks`, "Name the one to remove: --delnet NET");
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Interface '${ifName}' has IPv4 and IPv6 networks`,
+          "Name the one to remove: --delnet NET",
+        );
       } else if (slots.length === 0) {
         throw new AppError("NOT_FOUND", `Interface '${ifName}' has no network`);
       }
@@ -174,7 +211,8 @@ export async function changeInterface(tx: StoreWriter, name: string, ifName: str
     }
     case "rename": {
       checkIfName(action.to);
-      if (g.interfaces.some((i) => i.name === action.to)) throw new AppError("ALREADY_EXISTS", `Group '${g.name}' already has interface '${action.to}'`);
+      if (g.interfaces.some((i) => i.name === action.to))
+        throw new AppError("ALREADY_EXISTS", `Group '${g.name}' already has interface '${action.to}'`);
       g.interfaces = g.interfaces.map((i) => (i.name === ifName ? { ...i, name: action.to } : i));
       if (g.boot_if === ifName) g.boot_if = action.to;
       if (g.torrent_if === ifName) g.torrent_if = action.to;
@@ -195,7 +233,8 @@ export async function changeInterface(tx: StoreWriter, name: string, ifName: str
 export async function cloneGroup(tx: StoreWriter, name: string, to: string): Promise<Group> {
   const src = await mustGet(tx, "group", name);
   checkName("group", to);
-  if (await tx.byName("group", to)) throw new AppError("ALREADY_EXISTS", `A group named '${to}' already exists`);
+  if (await tx.byName("group", to))
+    throw new AppError("ALREADY_EXISTS", `A group named '${to}' already exists`);
   const copy: Group = { ...src, id: newId(), name: to, interfaces: src.interfaces.map((i) => ({ ...i })) };
   await tx.insert("group", copy);
   return copy;
@@ -207,7 +246,11 @@ export async function deleteGroup(tx: StoreWriter, name: string): Promise<void> 
   if (nodes.length > 0) {
     const shown = nodes.slice(0, 10).map((n) => `[node/${n.name}]`);
     if (nodes.length > 10) shown.push(`and ${nodes.length - 10} more`);
-    throw new AppError("OBJECT_IN_USE", `Cannot delete group '${name}': it is used by ${shown.join(", ")}`, "Delete or move those nodes first");
+    throw new AppError(
+      "OBJECT_IN_USE",
+      `Cannot delete group '${name}': it is used by ${shown.join(", ")}`,
+      "Delete or move those nodes first",
+    );
   }
   await tx.remove("group", g.id);
 }

@@ -189,6 +189,22 @@ export const UnknownNodeSchema = T.Object({
 });
 export type UnknownNode = Static<typeof UnknownNodeSchema>;
 
+/** A BitTorrent peer as the tracker last heard it. Keyed (name) by `<infohash>/<ip>/<port>`. */
+export const PeerSchema = T.Object({
+  id: Id,
+  name: T.String(),
+  infohash: T.String(),
+  ip: T.String(),
+  port: T.Integer({ minimum: 1, maximum: 65535 }),
+  peerid: T.String(),
+  uploaded: T.Number({ minimum: 0 }),
+  downloaded: T.Number({ minimum: 0 }),
+  left: T.Number({ minimum: 0 }),
+  event: T.String(),
+  updated: T.String(),
+});
+export type Peer = Static<typeof PeerSchema>;
+
 /** Secondary index: which node owns a MAC. Keyed (name) by the lower-case MAC. */
 export interface MacBinding {
   id: string;
@@ -208,6 +224,7 @@ export interface Kinds {
   mac: MacBinding;
   switchmac: SwitchMac;
   unknown: UnknownNode;
+  peer: Peer;
 }
 export type Kind = keyof Kinds;
 export const KINDS: readonly Kind[] = [
@@ -222,6 +239,7 @@ export const KINDS: readonly Kind[] = [
   "mac",
   "switchmac",
   "unknown",
+  "peer",
 ];
 export const SCHEMAS = {
   cluster: ClusterSchema,

@@ -31,7 +31,11 @@ export async function changeNetwork(tx: StoreWriter, name: string, change: Netwo
   if (change.release !== undefined) {
     const holder = (await holdersOf(tx, net)).find((h) => h.ip === change.release);
     if (holder) {
-      throw new AppError("OBJECT_IN_USE", `Address ${change.release} is held by ${holder.holder}`, "Change that object instead");
+      throw new AppError(
+        "OBJECT_IN_USE",
+        `Address ${change.release} is held by ${holder.holder}`,
+        "Change that object instead",
+      );
     }
     offsetOf(cidrOf(net), change.release);
     net = release(net, change.release);
@@ -80,7 +84,12 @@ async function changePrefix(tx: StoreWriter, net: Network, prefixText: string): 
     const e = hi > lastOffset(next) ? lastOffset(next) : hi;
     if (s <= e) list = fl.take(list, s, e);
   }
-  return { ...net, prefix: next.prefix, network: formatIp(next.version, next.base), freelist: fl.toStored(list) };
+  return {
+    ...net,
+    prefix: next.prefix,
+    network: formatIp(next.version, next.base),
+    freelist: fl.toStored(list),
+  };
 }
 
 /** Moves the network and every host in it, keeping each host's offset. */
@@ -88,7 +97,10 @@ async function renumber(tx: StoreWriter, net: Network, address: string): Promise
   const old = cidrOf(net);
   const next = makeCidr(address, net.prefix);
   if (next.version !== old.version) {
-    throw new AppError("INVALID_NETWORK", `Cannot renumber IPv${old.version} network '${net.name}' to IPv${next.version}`);
+    throw new AppError(
+      "INVALID_NETWORK",
+      `Cannot renumber IPv${old.version} network '${net.name}' to IPv${next.version}`,
+    );
   }
   if (next.base === old.base) return net;
   const cluster = await requireCluster(tx);
@@ -124,7 +136,8 @@ async function renumber(tx: StoreWriter, net: Network, address: string): Promise
     }
     if (changed) await tx.update("node", { ...node, interfaces });
   }
-  for (const s of await tx.list("switch")) if (s.network === net.id) await tx.update("switch", { ...s, ip: move(s.ip) });
+  for (const s of await tx.list("switch"))
+    if (s.network === net.id) await tx.update("switch", { ...s, ip: move(s.ip) });
   for (const o of await tx.list("otherdev")) {
     const ip = o.connected[net.id];
     if (ip) await tx.update("otherdev", { ...o, connected: { ...o.connected, [net.id]: move(ip) } });

@@ -9,7 +9,16 @@ import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Network } from "./model.ts";
 import * as fl from "./net/freelist.ts";
-import { type Cidr, canonicalIp, contains, formatIp, ipAt, lastOffset, makeCidr, offsetOf } from "./net/ip.ts";
+import {
+  type Cidr,
+  canonicalIp,
+  contains,
+  formatIp,
+  ipAt,
+  lastOffset,
+  makeCidr,
+  offsetOf,
+} from "./net/ip.ts";
 import { newId, type StoreReader, type StoreWriter } from "./store.ts";
 
 export const cidrOf = (net: Network): Cidr => makeCidr(net.network, net.prefix);
@@ -24,7 +33,11 @@ export function reserve(net: Network, ip?: string): { net: Network; ip: string }
   }
   const offset = offsetOf(cidr, ip);
   if (!fl.isFree(list, offset)) {
-    throw new AppError("IP_TAKEN", `Address ${canonicalIp(ip)} is already in use in network '${net.name}'`, `See 'luna network show ${net.name} --reservedips'`);
+    throw new AppError(
+      "IP_TAKEN",
+      `Address ${canonicalIp(ip)} is already in use in network '${net.name}'`,
+      `See 'luna network show ${net.name} --reservedips'`,
+    );
   }
   return { net: { ...net, freelist: fl.toStored(fl.take(list, offset)) }, ip: ipAt(cidr, offset) };
 }
@@ -34,7 +47,11 @@ function wrapPool<T>(net: Network, fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof AppError && e.code === "IP_POOL_EXHAUSTED") {
-      throw new AppError("IP_POOL_EXHAUSTED", `No free addresses left in network '${net.name}'`, "Grow its prefix or release addresses");
+      throw new AppError(
+        "IP_POOL_EXHAUSTED",
+        `No free addresses left in network '${net.name}'`,
+        "Grow its prefix or release addresses",
+      );
     }
     throw e;
   }
@@ -55,7 +72,10 @@ export function reserveRange(net: Network, start: string, end: string): Network 
   try {
     return { ...net, freelist: fl.toStored(fl.take(fl.fromStored(net.freelist), s, e)) };
   } catch {
-    throw new AppError("IP_TAKEN", `Some addresses in ${start}-${end} are already in use in network '${net.name}'`);
+    throw new AppError(
+      "IP_TAKEN",
+      `Some addresses in ${start}-${end} are already in use in network '${net.name}'`,
+    );
   }
 }
 
@@ -63,7 +83,9 @@ export function releaseRange(net: Network, start: string, end: string): Network 
   const cidr = cidrOf(net);
   return {
     ...net,
-    freelist: fl.toStored(fl.release(fl.fromStored(net.freelist), lastOffset(cidr), offsetOf(cidr, start), offsetOf(cidr, end))),
+    freelist: fl.toStored(
+      fl.release(fl.fromStored(net.freelist), lastOffset(cidr), offsetOf(cidr, start), offsetOf(cidr, end)),
+    ),
   };
 }
 
@@ -96,7 +118,10 @@ export async function addNetwork(tx: StoreWriter, input: NetworkAdd): Promise<Ne
   for (const other of await tx.list("network")) {
     const o = cidrOf(other);
     if (o.version === cidr.version && overlaps(o, cidr)) {
-      throw new AppError("ALREADY_EXISTS", `Network ${formatIp(cidr.version, cidr.base)}/${cidr.prefix} overlaps network '${other.name}'`);
+      throw new AppError(
+        "ALREADY_EXISTS",
+        `Network ${formatIp(cidr.version, cidr.base)}/${cidr.prefix} overlaps network '${other.name}'`,
+      );
     }
   }
   const last = lastOffset(cidr);
@@ -116,7 +141,11 @@ export async function addNetwork(tx: StoreWriter, input: NetworkAdd): Promise<Ne
   const ns = reserve(net, input.ns_ip ?? ipAt(cidr, last));
   net = { ...ns.net, ns_ip: ns.ip };
   // The frontend's own address is never handed out.
-  if (cluster.frontend_address && contains(cidr, cluster.frontend_address) && !isReserved(net, cluster.frontend_address)) {
+  if (
+    cluster.frontend_address &&
+    contains(cidr, cluster.frontend_address) &&
+    !isReserved(net, cluster.frontend_address)
+  ) {
     net = reserve(net, cluster.frontend_address).net;
   }
   await tx.insert("network", net);
@@ -139,16 +168,20 @@ export async function holdersOf(tx: StoreReader, net: Network): Promise<{ ip: st
     const g = groups.get(node.group);
     for (const iface of g?.interfaces ?? []) {
       const ips = node.interfaces[iface.name];
-      if (iface.network4 === net.id && ips?.ip4) out.push({ ip: ips.ip4, holder: `node/${node.name}:${iface.name}` });
-      if (iface.network6 === net.id && ips?.ip6) out.push({ ip: ips.ip6, holder: `node/${node.name}:${iface.name}` });
+      if (iface.network4 === net.id && ips?.ip4)
+        out.push({ ip: ips.ip4, holder: `node/${node.name}:${iface.name}` });
+      if (iface.network6 === net.id && ips?.ip6)
+        out.push({ ip: ips.ip6, holder: `node/${node.name}:${iface.name}` });
     }
   }
-  for (const s of await tx.list("switch")) if (s.network === net.id) out.push({ ip: s.ip, holder: `switch/${s.name}` });
+  for (const s of await tx.list("switch"))
+    if (s.network === net.id) out.push({ ip: s.ip, holder: `switch/${s.name}` });
   for (const o of await tx.list("otherdev")) {
     const ip = o.connected[net.id];
     if (ip) out.push({ ip, holder: `otherdev/${o.name}` });
   }
-  if (net.ns_ip) out.push({ ip: net.ns_ip, holder: `nameserver${net.ns_hostname ? `/${net.ns_hostname}` : ""}` });
+  if (net.ns_ip)
+    out.push({ ip: net.ns_ip, holder: `nameserver${net.ns_hostname ? `/${net.ns_hostname}` : ""}` });
   const cluster = await tx.byName("cluster", "general");
   if (cluster?.frontend_address && contains(cidr, cluster.frontend_address)) {
     out.push({ ip: cluster.frontend_address, holder: "frontend" });

@@ -11,7 +11,7 @@ import { parseIp } from "./net/ip.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
 export function nextNodeName(cluster: Cluster, existing: Iterable<string>): string {
-  const re = new RegExp(`^${cluster.nodeprefix.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}(\\d+)$`);
+  const re = new RegExp(`^${cluster.nodeprefix.replace(/[.*+?^${}()|[\]-]/g, "\\$&")}(\\d+)$`);
   let max = 0;
   for (const name of existing) {
     const m = re.exec(name);
@@ -97,14 +97,20 @@ export async function changeNode(tx: StoreWriter, name: string, change: NodeChan
     if (to.id !== node.group) node = await regroup(tx, node, await mustGetById(tx, "group", node.group), to);
   }
   if (change.mac !== undefined) node = await setMac(tx, node, change.mac);
-  if (change.switch !== undefined) node = { ...node, switch: change.switch === "" ? null : (await mustGet(tx, "switch", change.switch)).id };
+  if (change.switch !== undefined)
+    node = { ...node, switch: change.switch === "" ? null : (await mustGet(tx, "switch", change.switch)).id };
   if (change.port !== undefined) {
     if (change.port !== "" && !/^[A-Za-z0-9/_.:-]{1,64}$/.test(change.port)) {
-      throw new AppError("INVALID_ARGUMENT", `Invalid switch port '${change.port}'`, "Use the bridge port number or the port name, e.g. 1 or Gi0/1");
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `Invalid switch port '${change.port}'`,
+        "Use the bridge port number or the port name, e.g. 1 or Gi0/1",
+      );
     }
     node = { ...node, port: change.port };
   }
-  if (change.localboot !== undefined) node = { ...node, localboot: parseYesNo("localboot", change.localboot) };
+  if (change.localboot !== undefined)
+    node = { ...node, localboot: parseYesNo("localboot", change.localboot) };
   if (change.setupbmc !== undefined) node = { ...node, setupbmc: parseYesNo("setupbmc", change.setupbmc) };
   if (change.service !== undefined) node = { ...node, service: parseYesNo("service", change.service) };
   for (const [ifName, ip] of change.ips ?? []) {

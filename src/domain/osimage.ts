@@ -10,7 +10,15 @@ import { newId, type StoreWriter } from "./store.ts";
 
 export const DEFAULT_DRACUT_MODULES = "luna,-i18n,-plymouth";
 export const DEFAULT_KERNEL_MODULES = "ipmi_devintf,ipmi_si,ipmi_msghandler";
-export const DEFAULT_GRAB_EXCLUDES = ["/dev/*", "/proc/*", "/sys/*", "/run/*", "/tmp/*", "/var/log/*", "/var/cache/*"].join("\n");
+export const DEFAULT_GRAB_EXCLUDES = [
+  "/dev/*",
+  "/proc/*",
+  "/sys/*",
+  "/run/*",
+  "/tmp/*",
+  "/var/log/*",
+  "/var/cache/*",
+].join("\n");
 
 /** Version-aware comparison of kernel release strings (5.10.0-9 < 5.10.0-10). */
 export const compareKernels = (a: string, b: string): number =>
@@ -26,7 +34,11 @@ export function pickKernel(name: string, path: string, kernels: string[], wanted
   }
   if (wanted === undefined || wanted === "") return [...kernels].sort(compareKernels).at(-1) as string;
   if (!kernels.includes(wanted)) {
-    throw new AppError("NOT_FOUND", `Kernel '${wanted}' is not in osimage '${name}'`, `Available: ${kernels.join(", ")}`);
+    throw new AppError(
+      "NOT_FOUND",
+      `Kernel '${wanted}' is not in osimage '${name}'`,
+      `Available: ${kernels.join(", ")}`,
+    );
   }
   return wanted;
 }
@@ -91,17 +103,33 @@ export async function changeOsImage(tx: StoreWriter, name: string, change: OsIma
   if (kernver !== undefined) next.kernver = pickKernel(name, image.path, kernels ?? [], kernver);
   if (change.path !== undefined && change.path !== image.path) {
     const owner = (await tx.list("osimage")).find((o) => o.path === change.path && o.id !== image.id);
-    if (owner) throw new AppError("ALREADY_EXISTS", `Path '${change.path}' belongs to osimage '${owner.name}'`);
+    if (owner)
+      throw new AppError("ALREADY_EXISTS", `Path '${change.path}' belongs to osimage '${owner.name}'`);
   }
   await tx.update("osimage", next);
   return next;
 }
 
-export async function cloneOsImage(tx: StoreWriter, name: string, to: string, path: string): Promise<OsImage> {
+export async function cloneOsImage(
+  tx: StoreWriter,
+  name: string,
+  to: string,
+  path: string,
+): Promise<OsImage> {
   const src = await mustGet(tx, "osimage", name);
   checkName("osimage", to);
-  if (await tx.byName("osimage", to)) throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
-  const image: OsImage = { ...src, id: newId(), name: to, path, kernfile: "", initrdfile: "", versions: [], current: 0 };
+  if (await tx.byName("osimage", to))
+    throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
+  const image: OsImage = {
+    ...src,
+    id: newId(),
+    name: to,
+    path,
+    kernfile: "",
+    initrdfile: "",
+    versions: [],
+    current: 0,
+  };
   await tx.insert("osimage", image);
   return image;
 }
@@ -123,7 +151,12 @@ export interface PackedFiles {
 }
 
 /** Records a new packed version and makes it current; older versions stay until unused. */
-export async function addImageVersion(tx: StoreWriter, name: string, files: PackedFiles, created: string): Promise<OsImage> {
+export async function addImageVersion(
+  tx: StoreWriter,
+  name: string,
+  files: PackedFiles,
+  created: string,
+): Promise<OsImage> {
   const image = await mustGet(tx, "osimage", name);
   const version = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
   const next: OsImage = {
@@ -132,7 +165,14 @@ export async function addImageVersion(tx: StoreWriter, name: string, files: Pack
     initrdfile: files.initrdfile,
     versions: [
       ...image.versions,
-      { version, tarball: files.tarball, torrent: files.torrent, infohash: files.infohash, size: files.size, created },
+      {
+        version,
+        tarball: files.tarball,
+        torrent: files.torrent,
+        infohash: files.infohash,
+        size: files.size,
+        created,
+      },
     ],
     current: version,
   };

@@ -13,7 +13,11 @@ export const HISTORY_LIMIT = 64;
 
 export function checkStatus(step: string): string {
   if (!STATUS_RE.test(step)) {
-    throw new AppError("INVALID_ARGUMENT", `Invalid status '${step.slice(0, 80)}'`, "Use lower-case words joined by '.', e.g. install.download");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid status '${step.slice(0, 80)}'`,
+      "Use lower-case words joined by '.', e.g. install.download",
+    );
   }
   return step;
 }
@@ -35,7 +39,8 @@ export function latestRun(node: Node): NodeStatus[] {
   const h = node.history ?? [];
   let start = 0;
   h.forEach((e, i) => {
-    if (e.step === "boot.request" || (e.step === "install.request" && h[i - 1]?.step !== "boot.request")) start = i;
+    if (e.step === "boot.request" || (e.step === "install.request" && h[i - 1]?.step !== "boot.request"))
+      start = i;
   });
   return h.slice(start);
 }

@@ -16,7 +16,11 @@ const listDir = (dir: string): string[] => {
 
 export function findKernels(root: string): string[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new AppError("NOT_FOUND", `'${root}' is not a directory`, "Give the root folder of the image tree with -p");
+    throw new AppError(
+      "NOT_FOUND",
+      `'${root}' is not a directory`,
+      "Give the root folder of the image tree with -p",
+    );
   }
   const found = new Set<string>();
   for (const f of listDir(join(root, "boot"))) {
@@ -33,7 +37,9 @@ export function findKernels(root: string): string[] {
 
 /** Where the kernel image of version `kver` lives in the tree. */
 export function kernelFile(root: string, kver: string): string | undefined {
-  return [join(root, "boot", `vmlinuz-${kver}`), join(root, "usr/lib/modules", kver, "vmlinuz"), join(root, "lib/modules", kver, "vmlinuz")].find(
-    (p) => existsSync(p),
-  );
+  return [
+    join(root, "boot", `vmlinuz-${kver}`),
+    join(root, "usr/lib/modules", kver, "vmlinuz"),
+    join(root, "lib/modules", kver, "vmlinuz"),
+  ].find((p) => existsSync(p));
 }

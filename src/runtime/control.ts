@@ -26,12 +26,20 @@ export function readPid(pidfile: string): number | undefined {
 export function claimPidfile(pidfile: string): () => void {
   const other = readPid(pidfile);
   if (other && other !== process.pid) {
-    throw new AppError("CONFLICT", `luna daemon is already running (pid ${other}, ${pidfile})`, "Stop it first: luna daemon stop");
+    throw new AppError(
+      "CONFLICT",
+      `luna daemon is already running (pid ${other}, ${pidfile})`,
+      "Stop it first: luna daemon stop",
+    );
   }
   mkdirSync(dirname(pidfile), { recursive: true });
   writeFileSync(pidfile, `${process.pid}\n`);
   return () => {
-    if (readPid(pidfile) === process.pid || !existsSync(pidfile) || Number(readFileSync(pidfile, "utf8")) === process.pid) {
+    if (
+      readPid(pidfile) === process.pid ||
+      !existsSync(pidfile) ||
+      Number(readFileSync(pidfile, "utf8")) === process.pid
+    ) {
       rmSync(pidfile, { force: true });
     }
   };
@@ -40,7 +48,9 @@ export function claimPidfile(pidfile: string): () => void {
 /** The command that runs this same program (compiled binary, or bun + script in development). */
 export function selfCommand(): string[] {
   const script = process.argv[1];
-  return script && !script.startsWith("/$bunfs") && /\.(ts|js)$/.test(script) ? [process.execPath, script] : [process.execPath];
+  return script && !script.startsWith("/$bunfs") && /\.(ts|js)$/.test(script)
+    ? [process.execPath, script]
+    : [process.execPath];
 }
 
 const waitFor = async (what: () => boolean, ms: number): Promise<boolean> => {
@@ -52,7 +62,11 @@ const waitFor = async (what: () => boolean, ms: number): Promise<boolean> => {
   return what();
 };
 
-export async function startBackground(opts: { pidfile: string; logfile: string; args: string[] }): Promise<number> {
+export async function startBackground(opts: {
+  pidfile: string;
+  logfile: string;
+  args: string[];
+}): Promise<number> {
   const running = readPid(opts.pidfile);
   if (running) throw new AppError("CONFLICT", `luna daemon is already running (pid ${running})`);
   mkdirSync(dirname(opts.logfile), { recursive: true });
@@ -66,7 +80,11 @@ export async function startBackground(opts: { pidfile: string; logfile: string; 
   child.unref();
   const up = await waitFor(() => readPid(opts.pidfile) === child.pid || child.exitCode !== null, 15_000);
   if (!up || child.exitCode !== null) {
-    throw new AppError("EXTERNAL_COMMAND", `luna daemon did not start (exit ${child.exitCode ?? "?"})`, `See ${opts.logfile}`);
+    throw new AppError(
+      "EXTERNAL_COMMAND",
+      `luna daemon did not start (exit ${child.exitCode ?? "?"})`,
+      `See ${opts.logfile}`,
+    );
   }
   return child.pid;
 }
@@ -76,7 +94,11 @@ export async function stopBackground(pidfile: string): Promise<number | undefine
   if (!pid) return undefined;
   process.kill(pid, "SIGTERM");
   if (!(await waitFor(() => !alive(pid), 20_000))) {
-    throw new AppError("EXTERNAL_COMMAND", `luna daemon (pid ${pid}) did not stop within 20 s`, `kill -9 ${pid} if it is stuck`);
+    throw new AppError(
+      "EXTERNAL_COMMAND",
+      `luna daemon (pid ${pid}) did not stop within 20 s`,
+      `kill -9 ${pid} if it is stuck`,
+    );
   }
   return pid;
 }

@@ -2,7 +2,7 @@
  * Composition of `luna daemon`: the store, the node-facing HTTP server and (as they land) the
  * switch poller, tracker and seeder, each a service under one supervisor.
  */
-import { parseStoreSpec, type Config } from "../config/config.ts";
+import { type Config, parseStoreSpec } from "../config/config.ts";
 import type { Store } from "../domain/store.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
@@ -25,7 +25,14 @@ export function httpService(store: Store, o: DaemonOptions): Service {
   return {
     name: "http",
     async start() {
-      const app = createApp({ store, log: o.log, now: () => new Date(), secureInstall: o.secureInstall, method: "http", counters });
+      const app = createApp({
+        store,
+        log: o.log,
+        now: () => new Date(),
+        secureInstall: o.secureInstall,
+        method: "http",
+        counters,
+      });
       server = app.listen({ hostname: o.host, port: o.port });
       const port = server.server?.port ?? o.port;
       o.log.info(`listening on http://${o.host}:${port}`, { secureInstall: o.secureInstall });

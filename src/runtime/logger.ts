@@ -15,7 +15,11 @@ export function createLogger(opts: { json?: boolean; write?: (line: string) => v
   }
   const consola = createConsola({ stderr: process.stderr, stdout: process.stderr });
   const fmt = (msg: string, fields?: Record<string, unknown>) =>
-    fields && Object.keys(fields).length > 0 ? `${msg} ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ")}` : msg;
+    fields && Object.keys(fields).length > 0
+      ? `${msg} ${Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(" ")}`
+      : msg;
   return {
     info: (m, f) => consola.info(fmt(m, f)),
     warn: (m, f) => consola.warn(fmt(m, f)),

@@ -17,7 +17,11 @@ export interface Supervisor {
   stop(reason: string): Promise<void>;
 }
 
-export async function supervise(services: Service[], log: Logger, signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"]): Promise<Supervisor> {
+export async function supervise(
+  services: Service[],
+  log: Logger,
+  signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+): Promise<Supervisor> {
   const started: Service[] = [];
   let stopping: Promise<void> | undefined;
   let code = 0;
@@ -55,7 +59,9 @@ export async function supervise(services: Service[], log: Logger, signals: NodeJ
       log.info(`service ${s.name} started`);
     } catch (e) {
       code = 1;
-      log.error(`service ${s.name} could not start; stopping the others`, { error: e instanceof Error ? e.message : String(e) });
+      log.error(`service ${s.name} could not start; stopping the others`, {
+        error: e instanceof Error ? e.message : String(e),
+      });
       await stop(`${s.name} failed to start`);
       break;
     }

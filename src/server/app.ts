@@ -3,18 +3,32 @@
  * tests drive it through `app.handle(new Request("http://localhost/..."))` and the daemon
  * listens with it; the tracker joins here with the image pipeline.
  */
-import { Elysia } from "elysia";
+
 import { join } from "node:path";
+import { Elysia } from "elysia";
 import { requireCluster } from "../domain/common.ts";
 import { errorResponse, text } from "./errors.ts";
 import { serveFile } from "./files.ts";
 import { handleLuna, type LunaRouteOptions } from "./luna-route.ts";
 
-export type AppOptions = LunaRouteOptions;
+/** What the app needs of a tracker (src/torrent/tracker.ts provides it; runtime wires it). */
+export interface TrackerHandler {
+  announce(url: string, remoteIp: string): Promise<Response>;
+  scrape(url: string): Promise<Response>;
+}
+
+export type AppOptions = LunaRouteOptions & { tracker?: TrackerHandler };
 
 export function createApp(o: AppOptions) {
-  const files = (folder: "boot" | "torrents") => async ({ params, request }: { params: Record<string, string>; request: Request }) =>
-    serveFile(join((await requireCluster(o.store)).path, folder), params["*"] ?? "", request.headers.get("range"), request.method === "HEAD");
+  const files =
+    (folder: "boot" | "torrents") =>
+    async ({ params, request }: { params: Record<string, string>; request: Request }) =>
+      serveFile(
+        join((await requireCluster(o.store)).path, folder),
+        params["*"] ?? "",
+        request.headers.get("range"),
+        request.method === "HEAD",
+      );
   return new Elysia()
     .onError(({ error, code }) => {
       if (code === "NOT_FOUND") return text("not found\n", 404);
@@ -23,7 +37,17 @@ export function createApp(o: AppOptions) {
       if (response.status >= 500) o.log.error("request failed", { error: String(error) });
       return response;
     })
-    .get("/luna", ({ query, request, server }) => handleLuna(query, server?.requestIP(request)?.address ?? "", o))
+    .get("/luna", ({ query, request, server }) =>
+      handleLuna(query, server?.requestIP(request)?.address ?? "", o),
+    )
+    .get("/announce", ({ request, server }) =>
+      o.tracker
+        ? o.tracker.announce(request.url, server?.requestIP(request)?.address ?? "")
+        : text("no tracker here\n", 404),
+    )
+    .get("/scrape", ({ request }) =>
+      o.tracker ? o.tracker.scrape(request.url) : text("no tracker here\n", 404),
+    )
     .get("/boot/*", files("boot"))
     .head("/boot/*", files("boot"))
     .get("/torrents/*", files("torrents"))

@@ -10,7 +10,12 @@ import { text } from "./errors.ts";
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/;
 
-export async function serveFile(folder: string, rawName: string, range: string | null, head = false): Promise<Response> {
+export async function serveFile(
+  folder: string,
+  rawName: string,
+  range: string | null,
+  head = false,
+): Promise<Response> {
   let name: string;
   try {
     name = decodeURIComponent(rawName);

@@ -4,9 +4,10 @@
  * and status reports write to the store; the install script (which holds the BMC password) is
  * served only to an address that belongs to the node unless that check is turned off.
  */
+
+import { loadBootData } from "../domain/boot/boot-data.ts";
 import { type DiscoverResult, discover, type SwitchMatcher } from "../domain/boot/discovery.ts";
 import { parseHwData } from "../domain/boot/hwdata.ts";
-import { loadBootData } from "../domain/boot/boot-data.ts";
 import { renderInstallScript } from "../domain/boot/install-script.ts";
 import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
 import { endpointOf } from "../domain/boot/urls.ts";
@@ -47,7 +48,11 @@ export function nodeAddresses(node: Node): Set<string> {
   return set;
 }
 
-export async function handleLuna(query: Record<string, string | undefined>, remoteIp: string, o: LunaRouteOptions): Promise<Response> {
+export async function handleLuna(
+  query: Record<string, string | undefined>,
+  remoteIp: string,
+  o: LunaRouteOptions,
+): Promise<Response> {
   const ip = stripMapped(remoteIp);
   switch (query.step) {
     case "boot":
@@ -63,12 +68,23 @@ export async function handleLuna(query: Record<string, string | undefined>, remo
   }
 }
 
-async function discovery(query: Record<string, string | undefined>, ip: string, o: LunaRouteOptions): Promise<Response> {
+async function discovery(
+  query: Record<string, string | undefined>,
+  ip: string,
+  o: LunaRouteOptions,
+): Promise<Response> {
   const hw = parseHwData(query.hwdata);
-  if (query.node !== undefined && query.node.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  if (query.node !== undefined && query.node.length > 64)
+    throw new AppError("INVALID_ARGUMENT", "Node name too long");
   const now = o.now().toISOString();
   const result: DiscoverResult = await o.store.write((tx) =>
-    discover(tx, { hw, remoteIp: ip, now, bySwitch: o.bySwitch, ...(query.node ? { node: query.node } : {}) }),
+    discover(tx, {
+      hw,
+      remoteIp: ip,
+      now,
+      bySwitch: o.bySwitch,
+      ...(query.node ? { node: query.node } : {}),
+    }),
   );
   if (!result.found) {
     o.counters.unknownNodes++;
@@ -77,14 +93,21 @@ async function discovery(query: Record<string, string | undefined>, ip: string, 
   }
   const data = await loadBootData(o.store, result.node);
   if (!data.localboot && (!data.kernfile || !data.initrdfile)) {
-    o.log.error(`osimage ${data.image.name} has no kernel or initramfs; run 'luna osimage pack ${data.image.name}'`, { node: data.name });
+    o.log.error(
+      `osimage ${data.image.name} has no kernel or initramfs; run 'luna osimage pack ${data.image.name}'`,
+      { node: data.name },
+    );
     return text(`osimage ${data.image.name} is not packed\n`, 503);
   }
   o.log.info("boot script served", { node: data.name, how: result.how, ip });
   return text(renderNodeBoot(data), 200, IPXE);
 }
 
-async function install(query: Record<string, string | undefined>, ip: string, o: LunaRouteOptions): Promise<Response> {
+async function install(
+  query: Record<string, string | undefined>,
+  ip: string,
+  o: LunaRouteOptions,
+): Promise<Response> {
   const name = query.node;
   if (!name) throw new AppError("INVALID_ARGUMENT", "Missing node");
   if (name.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
@@ -102,7 +125,9 @@ async function install(query: Record<string, string | undefined>, ip: string, o:
   }
   const data = await loadBootData(o.store, node);
   if (!data.image.version) {
-    o.log.error(`osimage ${data.image.name} is not packed; run 'luna osimage pack ${data.image.name}'`, { node: name });
+    o.log.error(`osimage ${data.image.name} is not packed; run 'luna osimage pack ${data.image.name}'`, {
+      node: name,
+    });
     return text(`osimage ${data.image.name} is not packed\n`, 404);
   }
   await o.store.write(async (tx) => {

@@ -9,7 +9,9 @@ import { SEED } from "./seed-walkthrough.test.ts";
 test("50 concurrent node adds get distinct names and addresses", async () => {
   await using box = await sandbox();
   expect((await box.sh(SEED(box.imageTree()))).code).toBe(0);
-  const runs = await Promise.all(Array.from({ length: 50 }, () => box.luna(["node", "add", "-g", "compute"])));
+  const runs = await Promise.all(
+    Array.from({ length: 50 }, () => box.luna(["node", "add", "-g", "compute"])),
+  );
   for (const r of runs) {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -27,6 +29,8 @@ test("50 concurrent node adds get distinct names and addresses", async () => {
   expect(new Set(bmc).size).toBe(51);
   expect(boot.every(Boolean) && bmc.every(Boolean)).toBe(true);
   // Lowest-free allocation with no gaps: node001..node051 hold .0.1 .. .0.51.
-  expect(new Set(nodes.map((n) => n.name))).toEqual(new Set(Array.from({ length: 51 }, (_, i) => `node${String(i + 1).padStart(3, "0")}`)));
+  expect(new Set(nodes.map((n) => n.name))).toEqual(
+    new Set(Array.from({ length: 51 }, (_, i) => `node${String(i + 1).padStart(3, "0")}`)),
+  );
   expect(new Set(boot)).toEqual(new Set(Array.from({ length: 51 }, (_, i) => `10.30.0.${i + 1}`)));
 });

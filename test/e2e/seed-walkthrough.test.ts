@@ -60,13 +60,17 @@ test("seed walkthrough runs verbatim against the compiled binary and stores the 
     { name: "enp7s0", network4: "cluster", network6: null, params: "DEVICE=enp0s3\nONBOOT=yes" },
     { name: "BMC", network4: "ipmi", network6: null, params: "" },
   ]);
-  expect(group.postscript).toStartWith("mount -o bind /proc /sysroot/proc\nmount -o bind /dev /sysroot/dev\nchroot /sysroot");
+  expect(group.postscript).toStartWith(
+    "mount -o bind /proc /sysroot/proc\nmount -o bind /dev /sysroot/dev\nchroot /sysroot",
+  );
   expect(group.postscript).toEndWith("umount /sysroot/proc");
   expect(group.partscript).toBe("mount -t tmpfs tmpfs /sysroot");
 
   const sw = JSON.parse((await box.luna(["switch", "show", "switch01", "--json"])).stdout);
   expect(sw).toMatchObject({ ip: "10.31.253.21", network: "ipmi", oid: ".1.3.6.1.2.1.17.7.1.2.2.1.2" });
-  const reserved = JSON.parse((await box.luna(["network", "show", "ipmi", "--reservedips", "--json"])).stdout);
+  const reserved = JSON.parse(
+    (await box.luna(["network", "show", "ipmi", "--reservedips", "--json"])).stdout,
+  );
   expect(reserved).toContainEqual({ ip: "10.31.253.21", holder: "switch/switch01" });
   expect(reserved).toContainEqual({ ip: "10.31.0.1", holder: "node/node001:BMC" });
 
@@ -85,7 +89,9 @@ test("node add after the walkthrough names node002 and never hands out the front
   expect(added).toMatchObject({ code: 0, stdout: "node002\n" });
   const held = JSON.parse((await box.luna(["network", "show", "cluster", "--reservedips", "--json"])).stdout);
   expect(held).toContainEqual({ ip: "10.30.0.2", holder: "node/node002:enp7s0" });
-  const atFrontend = held.filter((h: { ip: string }) => h.ip === "10.30.255.254").map((h: { holder: string }) => h.holder);
+  const atFrontend = held
+    .filter((h: { ip: string }) => h.ip === "10.30.255.254")
+    .map((h: { holder: string }) => h.holder);
   expect(atFrontend.length).toBeGreaterThan(0);
   expect(atFrontend.every((h: string) => h === "frontend" || h.startsWith("nameserver"))).toBe(true);
 });

@@ -25,7 +25,9 @@ export interface ClusterFixture extends AsyncDisposable {
 
 export const MAC1 = "52:54:00:00:00:01";
 
-export async function clusterFixture(opts: { nodes?: number; frontend?: string } = {}): Promise<ClusterFixture> {
+export async function clusterFixture(
+  opts: { nodes?: number; frontend?: string } = {},
+): Promise<ClusterFixture> {
   const dir = mkdtempSync(join(tmpdir(), "luna-fixture-"));
   const path = join(dir, "opt-luna");
   const tree = join(dir, "tree");
@@ -37,7 +39,11 @@ export async function clusterFixture(opts: { nodes?: number; frontend?: string }
   writeFileSync(join(tree, "usr", "bin", "hello"), "#!/bin/sh\necho hello\n", { mode: 0o755 });
   writeFileSync(join(tree, "boot", "vmlinuz-6.1.0-test"), "kernel");
   const tarball = "compute-1.tar.zst";
-  const tar = Bun.spawnSync(["bash", "-c", `tar --numeric-owner -C '${tree}' -cf - . | zstd -q -c > '${join(path, "torrents", tarball)}'`]);
+  const tar = Bun.spawnSync([
+    "bash",
+    "-c",
+    `tar --numeric-owner -C '${tree}' -cf - . | zstd -q -c > '${join(path, "torrents", tarball)}'`,
+  ]);
   if (tar.exitCode !== 0) throw new Error(`tar failed: ${tar.stderr}`);
   writeFileSync(join(path, "boot", "compute-vmlinuz-6.1.0-test"), "KERNEL-BYTES-0123456789");
   writeFileSync(join(path, "boot", "compute-initramfs-6.1.0-test"), "INITRD");
@@ -50,7 +56,14 @@ export async function clusterFixture(opts: { nodes?: number; frontend?: string }
     await addImageVersion(
       tx,
       "compute",
-      { tarball, torrent: "compute-1.torrent", infohash: "0".repeat(40), size: 1, kernfile: "compute-vmlinuz-6.1.0-test", initrdfile: "compute-initramfs-6.1.0-test" },
+      {
+        tarball,
+        torrent: "compute-1.torrent",
+        infohash: "0".repeat(40),
+        size: 1,
+        kernfile: "compute-vmlinuz-6.1.0-test",
+        initrdfile: "compute-initramfs-6.1.0-test",
+      },
       "2026-01-01T00:00:00.000Z",
     );
     await addBmcSetup(tx, "base", {});
@@ -59,8 +72,15 @@ export async function clusterFixture(opts: { nodes?: number; frontend?: string }
     await changeInterface(tx, "compute", "enp7s0", { op: "setnet", network: "cluster" });
     await changeInterface(tx, "compute", "enp7s0", { op: "edit", params: "MTU=9000" });
     await changeInterface(tx, "compute", "BMC", { op: "setnet", network: "ipmi" });
-    await changeGroup(tx, "compute", { partscript: 'mkdir -p "$LUNA_ROOT"' , postscript: 'echo post > "$LUNA_ROOT/postscript-ran"' });
-    await addNodes(tx, "compute", Array.from({ length: opts.nodes ?? 2 }, (_, i) => `node${String(i + 1).padStart(3, "0")}`));
+    await changeGroup(tx, "compute", {
+      partscript: 'mkdir -p "$LUNA_ROOT"',
+      postscript: 'echo post > "$LUNA_ROOT/postscript-ran"',
+    });
+    await addNodes(
+      tx,
+      "compute",
+      Array.from({ length: opts.nodes ?? 2 }, (_, i) => `node${String(i + 1).padStart(3, "0")}`),
+    );
     await changeNode(tx, "node001", { mac: MAC1, switch: "switch01", port: "1" });
   });
   return {

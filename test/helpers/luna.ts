@@ -17,7 +17,11 @@ export function lunaBinary(): Promise<string> {
     if (process.env.LUNA_BINARY) return process.env.LUNA_BINARY;
     const dir = mkdtempSync(join(tmpdir(), "luna-build-"));
     const out = join(dir, "luna");
-    const proc = Bun.spawn([process.execPath, "scripts/build.ts", out], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, "scripts/build.ts", out], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const code = await proc.exited;
     if (code !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
     return out;
@@ -60,8 +64,18 @@ export async function sandbox(): Promise<Sandbox> {
     NO_COLOR: "1",
   };
   const run = async (cmd: string[], stdin?: string): Promise<RunResult> => {
-    const proc = Bun.spawn(cmd, { cwd: dir, env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    const proc = Bun.spawn(cmd, {
+      cwd: dir,
+      env,
+      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
     return { code, stdout, stderr };
   };
   return {
@@ -72,7 +86,12 @@ export async function sandbox(): Promise<Sandbox> {
     dump() {
       const db = new Database(store, { readonly: true });
       try {
-        return (db.query("SELECT kind, id, name, data FROM docs ORDER BY kind, name, id").all() as Record<string, string>[])
+        return (
+          db.query("SELECT kind, id, name, data FROM docs ORDER BY kind, name, id").all() as Record<
+            string,
+            string
+          >[]
+        )
           .map((r) => `${r.kind}\t${r.id}\t${r.name}\t${r.data}`)
           .join("\n");
       } finally {

@@ -15,7 +15,14 @@ import { clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
 test("install script unpacks the image, writes hostname and ifcfg, and reports install.success", async () => {
   await using fx = await clusterFixture({ frontend: "127.0.0.1" });
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
-  const app = createApp({ store: fx.store, log: { info() {}, warn() {}, error() {} }, now: () => new Date(), secureInstall: true, method: "http", counters });
+  const app = createApp({
+    store: fx.store,
+    log: { info() {}, warn() {}, error() {} },
+    now: () => new Date(),
+    secureInstall: true,
+    method: "http",
+    counters,
+  });
   const server = app.listen({ hostname: "127.0.0.1", port: 0 });
   const root = mkdtempSync(join(tmpdir(), "luna-sysroot-"));
   try {
@@ -34,7 +41,12 @@ test("install script unpacks the image, writes hostname and ifcfg, and reports i
     expect(nodeName).toBe("node001");
     const script = await (await fetch(`${lunaUrl}?step=install&node=${nodeName}`)).text();
     expect(script).toStartWith("#!/bin/bash");
-    const proc = Bun.spawn(["bash", "-s"], { stdin: new TextEncoder().encode(script), env: { ...process.env, LUNA_ROOT: root, PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bash", "-s"], {
+      stdin: new TextEncoder().encode(script),
+      env: { ...process.env, LUNA_ROOT: root, PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [code, log] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(log).toContain("luna: install of node001 finished");
     expect(code).toBe(0);

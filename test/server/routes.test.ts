@@ -19,7 +19,14 @@ function suite(mode: "handle" | "listen") {
     const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
     beforeAll(async () => {
       fx = await clusterFixture();
-      const app = createApp({ store: fx.store, log: silent, now: FIXED, secureInstall: mode === "listen", method: "http", counters });
+      const app = createApp({
+        store: fx.store,
+        log: silent,
+        now: FIXED,
+        secureInstall: mode === "listen",
+        method: "http",
+        counters,
+      });
       if (mode === "handle") {
         get = (path, init) => app.handle(new Request(`http://localhost${path}`, init));
       } else {
@@ -66,8 +73,12 @@ function suite(mode: "handle" | "listen") {
     test("discovery with node= binds the MAC to that node", async () => {
       const r = await get("/luna?step=discovery&node=node002&hwdata=52:54:00:00:00:02");
       expect(r.status).toBe(200);
-      expect(await r.text()).toContain("luna.node=node002 luna.hostname=node002.cluster luna.mac=52:54:00:00:00:02 luna.ip=10.30.0.2/16");
-      expect((await fx.store.byName("mac", "52:54:00:00:00:02"))?.node).toBe((await fx.store.byName("node", "node002"))?.id as string);
+      expect(await r.text()).toContain(
+        "luna.node=node002 luna.hostname=node002.cluster luna.mac=52:54:00:00:00:02 luna.ip=10.30.0.2/16",
+      );
+      expect((await fx.store.byName("mac", "52:54:00:00:00:02"))?.node).toBe(
+        (await fx.store.byName("node", "node002"))?.id as string,
+      );
     });
 
     test("localboot and service flips take effect on the next request", async () => {

@@ -39,7 +39,12 @@ export function createBmcSetupCommand(ctx: CliContext) {
         async run(a) {
           const all = await (await ctx.store()).list(N);
           if (a.json) return ctx.json(all.map(({ id: _id, ...rest }) => rest));
-          ctx.out(table(["Name", "User", "Password"], all.map((b) => [b.name, b.user, b.password])));
+          ctx.out(
+            table(
+              ["Name", "User", "Password"],
+              all.map((b) => [b.name, b.user, b.password]),
+            ),
+          );
         },
       }),
     show: () =>

@@ -5,10 +5,14 @@ import { requireCluster } from "../../domain/common.ts";
 import { opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, yesNo } from "../render.ts";
-import { loadLookup, nameIn } from "../views.ts";
 import { commentArg, jsonArg, nothingToChange, noun, type Parsed, verb } from "../verb.ts";
+import { loadLookup, nameIn } from "../views.ts";
 
-const s = (description: string, alias?: string[]) => ({ type: "string" as const, description, ...(alias ? { alias } : {}) });
+const s = (description: string, alias?: string[]) => ({
+  type: "string" as const,
+  description,
+  ...(alias ? { alias } : {}),
+});
 
 const settingArgs = {
   frontend_address: s("the head node's address on the cluster network (e.g. 10.30.255.254)"),
@@ -31,7 +35,11 @@ const changeArgs = {
   cluster_ips: s("comma-separated addresses of all head nodes (HA)"),
   named_include_file: s("bind include file written by makedns"),
   named_zone_dir: s("folder for zone files written by makedns"),
-  edit: { type: "boolean", alias: ["e"], description: "with --comment: read the comment from stdin or $EDITOR" },
+  edit: {
+    type: "boolean",
+    alias: ["e"],
+    description: "with --comment: read the comment from stdin or $EDITOR",
+  },
   ...commentArg,
 } satisfies ArgsDef;
 
@@ -51,9 +59,14 @@ export function createClusterCommand(ctx: CliContext) {
         noun: "cluster",
         name: "init",
         description: "create the cluster settings (defaults: node prefix 'node', 3 digits, path /opt/luna)",
-        args: { ...settingArgs, force: { type: "boolean", description: "reset the settings of an existing cluster" } },
+        args: {
+          ...settingArgs,
+          force: { type: "boolean", description: "reset the settings of an existing cluster" },
+        },
         async run(a) {
-          const c = await ctx.write((tx) => initCluster(tx, input(a, Object.keys(settingArgs)), a.force === true));
+          const c = await ctx.write((tx) =>
+            initCluster(tx, input(a, Object.keys(settingArgs)), a.force === true),
+          );
           ctx.out(`Cluster initialised${c.frontend_address ? ` with frontend ${c.frontend_address}` : ""}`);
         },
       }),
@@ -71,7 +84,14 @@ export function createClusterCommand(ctx: CliContext) {
           if (a.json) return ctx.json({ ...fields, dhcp_net: nameIn(l, c.dhcp_net) });
           const text: Record<string, string> = {};
           for (const [k, v] of Object.entries(fields)) {
-            text[k] = typeof v === "boolean" ? yesNo(v) : Array.isArray(v) ? v.join(",") || "-" : v === null ? "-" : String(v);
+            text[k] =
+              typeof v === "boolean"
+                ? yesNo(v)
+                : Array.isArray(v)
+                  ? v.join(",") || "-"
+                  : v === null
+                    ? "-"
+                    : String(v);
           }
           text.dhcp_net = c.dhcp_net ? `[${nameIn(l, c.dhcp_net)}]` : "-";
           ctx.out(showTable(text));
@@ -84,8 +104,13 @@ export function createClusterCommand(ctx: CliContext) {
         description: "change cluster settings",
         args: changeArgs,
         async run(a) {
-          const values = input(a, Object.keys(changeArgs).filter((k) => k !== "edit" && k !== "comment"));
-          const comment = a.edit ? await readText(ctx.text, (await requireCluster(await ctx.store())).comment, "the comment") : opt(a.comment);
+          const values = input(
+            a,
+            Object.keys(changeArgs).filter((k) => k !== "edit" && k !== "comment"),
+          );
+          const comment = a.edit
+            ? await readText(ctx.text, (await requireCluster(await ctx.store())).comment, "the comment")
+            : opt(a.comment);
           if (comment !== undefined) values.comment = comment;
           if (Object.keys(values).length === 0) nothingToChange("cluster");
           await ctx.write((tx) => changeCluster(tx, values));

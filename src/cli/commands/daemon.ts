@@ -8,7 +8,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ArgsDef, defineCommand } from "citty";
 import { parseInteger } from "../../domain/common.ts";
-import { claimPidfile, readPid, selfCommand, startBackground, stopBackground } from "../../runtime/control.ts";
+import {
+  claimPidfile,
+  readPid,
+  selfCommand,
+  startBackground,
+  stopBackground,
+} from "../../runtime/control.ts";
 import { runDaemon } from "../../runtime/daemon.ts";
 import { createLogger } from "../../runtime/logger.ts";
 import { renderUnit } from "../../runtime/unit.ts";
@@ -53,8 +59,22 @@ export function createDaemonCommand(ctx: CliContext) {
     },
     args: runArgs,
     subCommands: {
-      start: () => verb({ noun: "daemon", name: "start", description: "start the daemon in the background", args: runArgs, run: start }),
-      stop: () => verb({ noun: "daemon", name: "stop", description: "stop the background daemon", args: runArgs, run: stop }),
+      start: () =>
+        verb({
+          noun: "daemon",
+          name: "start",
+          description: "start the daemon in the background",
+          args: runArgs,
+          run: start,
+        }),
+      stop: () =>
+        verb({
+          noun: "daemon",
+          name: "stop",
+          description: "stop the background daemon",
+          args: runArgs,
+          run: stop,
+        }),
       restart: () =>
         verb({
           noun: "daemon",
@@ -82,13 +102,17 @@ export function createDaemonCommand(ctx: CliContext) {
         verb({
           noun: "daemon",
           name: "install-unit",
-          description: "write luna.service for systemd (then: systemctl daemon-reload; systemctl enable --now luna)",
+          description:
+            "write luna.service for systemd (then: systemctl daemon-reload; systemctl enable --now luna)",
           args: { dir: { type: "string", description: "folder for the unit (default /etc/systemd/system)" } },
           async run(a) {
             const dir = (a.dir as string | undefined) ?? "/etc/systemd/system";
             mkdirSync(dir, { recursive: true });
             const file = join(dir, "luna.service");
-            writeFileSync(file, renderUnit({ exec: selfCommand().join(" "), config: process.env.LUNA_CONFIG || undefined }));
+            writeFileSync(
+              file,
+              renderUnit({ exec: selfCommand().join(" "), config: process.env.LUNA_CONFIG || undefined }),
+            );
             ctx.out(`wrote ${file}`);
           },
         }),
@@ -101,7 +125,8 @@ export function createDaemonCommand(ctx: CliContext) {
         const code = await runDaemon({
           config: ctx.config,
           host: (a.host as string | undefined) ?? ctx.config.daemon.host,
-          port: a.port !== undefined ? parseInteger("port", a.port as string, 0, 65535) : ctx.config.daemon.port,
+          port:
+            a.port !== undefined ? parseInteger("port", a.port as string, 0, 65535) : ctx.config.daemon.port,
           secureInstall: !a["insecure-install"],
           log: createLogger(),
         });

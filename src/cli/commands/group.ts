@@ -2,13 +2,22 @@
 import type { ArgsDef } from "citty";
 import { mustGet, renameDoc } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
-import { addGroup, BMC_IF, changeGroup, changeInterface, cloneGroup, deleteGroup, type GroupChange, type InterfaceAction } from "../../domain/group.ts";
+import {
+  addGroup,
+  BMC_IF,
+  changeGroup,
+  changeInterface,
+  cloneGroup,
+  deleteGroup,
+  type GroupChange,
+  type InterfaceAction,
+} from "../../domain/group.ts";
 import type { Group } from "../../domain/model.ts";
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
-import { groupInterfaces, type Lookup, loadLookup, nameIn } from "../views.ts";
 import { commentArg, jsonArg, newNameArg, nothingToChange, noun, type Parsed, pick, verb } from "../verb.ts";
+import { groupInterfaces, type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "group";
 const SCRIPTS = { prescript: ["pre"], partscript: ["part"], postscript: ["post"] } as const;
@@ -22,16 +31,40 @@ const changeArgs: ArgsDef = {
   torrent_if: { type: "string", alias: ["ti"], description: "interface used for BitTorrent ('' clears)" },
   kernopts: { type: "string", description: "extra kernel options for the group" },
   prescript: { type: "boolean", alias: ["pre"], description: "edit the prescript (stdin or $EDITOR)" },
-  partscript: { type: "boolean", alias: ["part"], description: "edit the partitioning script; it must mount /sysroot" },
+  partscript: {
+    type: "boolean",
+    alias: ["part"],
+    description: "edit the partitioning script; it must mount /sysroot",
+  },
   postscript: { type: "boolean", alias: ["post"], description: "edit the postscript" },
-  interface: { type: "string", alias: ["i"], description: "interface to act on, with one of --add --delete --setnet --delnet --rename --edit" },
+  interface: {
+    type: "string",
+    alias: ["i"],
+    description: "interface to act on, with one of --add --delete --setnet --delnet --rename --edit",
+  },
   bmcnetwork: { type: "boolean", description: "act on the BMC interface (e.g. --bmcnetwork --setnet ipmi)" },
   add: { type: "boolean", alias: ["A"], description: "add the interface" },
-  delete: { type: "boolean", alias: ["D"], description: "delete the interface (node addresses on it are released)" },
-  setnet: { type: "string", alias: ["sn"], description: "put the interface on a network; every node gets an address" },
-  delnet: { type: "string", alias: ["dn"], description: "take the interface off its network (or the named one)" },
+  delete: {
+    type: "boolean",
+    alias: ["D"],
+    description: "delete the interface (node addresses on it are released)",
+  },
+  setnet: {
+    type: "string",
+    alias: ["sn"],
+    description: "put the interface on a network; every node gets an address",
+  },
+  delnet: {
+    type: "string",
+    alias: ["dn"],
+    description: "take the interface off its network (or the named one)",
+  },
   rename: { type: "string", description: "rename the interface" },
-  edit: { type: "boolean", alias: ["e"], description: "read text from stdin or $EDITOR (interface config, or with a script flag)" },
+  edit: {
+    type: "boolean",
+    alias: ["e"],
+    description: "read text from stdin or $EDITOR (interface config, or with a script flag)",
+  },
   ...commentArg,
 };
 
@@ -40,7 +73,8 @@ function interfaceAction(a: Parsed): InterfaceAction | undefined {
   if (a.add) actions.push({ op: "add" });
   if (a.delete) actions.push({ op: "delete" });
   if (typeof a.setnet === "string") actions.push({ op: "setnet", network: a.setnet });
-  if (a.delnet !== undefined && a.delnet !== false) actions.push({ op: "delnet", network: opt(a.delnet) || undefined });
+  if (a.delnet !== undefined && a.delnet !== false)
+    actions.push({ op: "delnet", network: opt(a.delnet) || undefined });
   if (typeof a.rename === "string") actions.push({ op: "rename", to: a.rename });
   if (actions.length > 1) throw new AppError("INVALID_ARGUMENT", "Give one interface action at a time");
   return actions[0];
@@ -49,10 +83,19 @@ function interfaceAction(a: Parsed): InterfaceAction | undefined {
 async function runChange(ctx: CliContext, a: Parsed): Promise<void> {
   const name = nameOf(N, a);
   const ifName = a.bmcnetwork ? BMC_IF : opt(a.interface);
-  if (a.bmcnetwork && a.interface) throw new AppError("INVALID_ARGUMENT", "Use either --interface or --bmcnetwork");
+  if (a.bmcnetwork && a.interface)
+    throw new AppError("INVALID_ARGUMENT", "Use either --interface or --bmcnetwork");
   const scripts = (Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]).filter((k) => a[k]);
   if (scripts.length > 1) throw new AppError("INVALID_ARGUMENT", "Edit one script at a time");
-  const change: GroupChange = pick(a, ["osimage", "domain", "bmcsetup", "boot_if", "torrent_if", "kernopts", "comment"]);
+  const change: GroupChange = pick(a, [
+    "osimage",
+    "domain",
+    "bmcsetup",
+    "boot_if",
+    "torrent_if",
+    "kernopts",
+    "comment",
+  ]);
   const group = await mustGet(await ctx.store(), N, name);
   let action = interfaceAction(a);
   if (ifName !== undefined) {
@@ -62,11 +105,20 @@ async function runChange(ctx: CliContext, a: Parsed): Promise<void> {
       const current = group.interfaces.find((i) => i.name === ifName)?.params ?? "";
       action = { op: "edit", params: await readText(ctx.text, current, `interface ${ifName}`) };
     }
-    if (!action) throw new AppError("INVALID_ARGUMENT", `What should happen to interface '${ifName}'?`, "Add --add, --delete, --setnet NET, --delnet, --rename NEW or -e");
+    if (!action)
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `What should happen to interface '${ifName}'?`,
+        "Add --add, --delete, --setnet NET, --delnet, --rename NEW or -e",
+      );
   } else if (action) {
     throw new AppError("INVALID_ARGUMENT", "Interface actions need --interface IF (or --bmcnetwork)");
   } else if (a.edit && scripts.length === 0) {
-    throw new AppError("INVALID_ARGUMENT", "-e edits a script or an interface", "Add --prescript, --partscript, --postscript or --interface IF");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      "-e edits a script or an interface",
+      "Add --prescript, --partscript, --postscript or --interface IF",
+    );
   }
   const script = scripts[0];
   if (script) change[script] = await readText(ctx.text, group[script], `the ${script}`);
@@ -123,7 +175,13 @@ export function createGroupCommand(ctx: CliContext) {
         },
         run: async (a) => {
           const name = nameOf(N, a);
-          await ctx.write((tx) => addGroup(tx, { name, osimage: a.osimage as string, ...pick(a, ["interface", "network", "bmcsetup", "bmcnetwork", "comment"]) }));
+          await ctx.write((tx) =>
+            addGroup(tx, {
+              name,
+              osimage: a.osimage as string,
+              ...pick(a, ["interface", "network", "bmcsetup", "bmcnetwork", "comment"]),
+            }),
+          );
         },
       }),
     list: () =>
@@ -137,7 +195,12 @@ export function createGroupCommand(ctx: CliContext) {
           const l = await loadLookup(store, ["network", "osimage", "bmcsetup"]);
           const views = (await store.list(N)).map((g) => groupView(l, g));
           if (a.json) return ctx.json(views.map((v) => v.json));
-          ctx.out(table(["Name", "Osimage", "Interfaces"], views.map((v) => [v.json.name, v.text.osimage, v.text.interfaces])));
+          ctx.out(
+            table(
+              ["Name", "Osimage", "Interfaces"],
+              views.map((v) => [v.json.name, v.text.osimage, v.text.interfaces]),
+            ),
+          );
         },
       }),
     show: () =>
@@ -168,7 +231,10 @@ export function createGroupCommand(ctx: CliContext) {
         noun: N,
         name: "clone",
         description: "copy a group (without its nodes)",
-        args: { ...nameArgs(N), to: { type: "string", alias: ["t"], required: true, description: "name of the copy" } },
+        args: {
+          ...nameArgs(N),
+          to: { type: "string", alias: ["t"], required: true, description: "name of the copy" },
+        },
         run: async (a) => {
           await ctx.write((tx) => cloneGroup(tx, nameOf(N, a), a.to as string));
         },

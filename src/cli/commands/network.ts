@@ -7,8 +7,8 @@ import { changeNetwork, type NetworkChange } from "../../domain/network-change.t
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { netText } from "../views.ts";
 import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { netText } from "../views.ts";
 
 const N = "network";
 
@@ -21,7 +21,12 @@ export function createNetworkCommand(ctx: CliContext) {
         description: "add a network; its last usable address becomes the name server and is reserved",
         args: {
           ...nameArgs(N),
-          network: { type: "string", alias: ["N"], required: true, description: "network address, e.g. 10.30.0.0" },
+          network: {
+            type: "string",
+            alias: ["N"],
+            required: true,
+            description: "network address, e.g. 10.30.0.0",
+          },
           prefix: { type: "string", alias: ["P"], required: true, description: "prefix length, e.g. 16" },
           ns_hostname: { type: "string", description: "name server host name" },
           ns_ip: { type: "string", description: "name server address (default: last usable address)" },
@@ -30,7 +35,12 @@ export function createNetworkCommand(ctx: CliContext) {
         async run(a) {
           const name = nameOf(N, a);
           const net = await ctx.write((tx) =>
-            addNetwork(tx, { name, network: a.network as string, prefix: a.prefix as string, ...pick(a, ["ns_hostname", "ns_ip", "comment"]) }),
+            addNetwork(tx, {
+              name,
+              network: a.network as string,
+              prefix: a.prefix as string,
+              ...pick(a, ["ns_hostname", "ns_ip", "comment"]),
+            }),
           );
           ctx.out(`Network ${net.name} ${netText(net)} added (name server ${net.ns_ip})`);
         },
@@ -43,8 +53,16 @@ export function createNetworkCommand(ctx: CliContext) {
         args: { ...jsonArg },
         async run(a) {
           const nets = await (await ctx.store()).list("network");
-          if (a.json) return ctx.json(nets.map((n) => ({ name: n.name, network: netText(n), version: n.version, ns_ip: n.ns_ip })));
-          ctx.out(table(["Name", "Network"], nets.map((n) => [n.name, netText(n)])));
+          if (a.json)
+            return ctx.json(
+              nets.map((n) => ({ name: n.name, network: netText(n), version: n.version, ns_ip: n.ns_ip })),
+            );
+          ctx.out(
+            table(
+              ["Name", "Network"],
+              nets.map((n) => [n.name, netText(n)]),
+            ),
+          );
         },
       }),
     show: () =>
@@ -52,12 +70,18 @@ export function createNetworkCommand(ctx: CliContext) {
         noun: N,
         name: "show",
         description: "show a network (--reservedips: every address in use and who holds it)",
-        args: { ...nameArgs(N), ...jsonArg, reservedips: { type: "boolean", alias: ["r"], description: "list addresses in use" } },
+        args: {
+          ...nameArgs(N),
+          ...jsonArg,
+          reservedips: { type: "boolean", alias: ["r"], description: "list addresses in use" },
+        },
         async run(a) {
           const store = await ctx.store();
           const net = await mustGet(store, N, nameOf(N, a));
           if (a.reservedips) {
-            const held = (await holdersOf(store, net)).sort((x, y) => x.ip.localeCompare(y.ip, "en", { numeric: true }));
+            const held = (await holdersOf(store, net)).sort((x, y) =>
+              x.ip.localeCompare(y.ip, "en", { numeric: true }),
+            );
             if (a.json) return ctx.json(held);
             for (const h of held) ctx.out(`${h.ip}:${h.holder}`);
             return;
@@ -74,7 +98,8 @@ export function createNetworkCommand(ctx: CliContext) {
             rev_include: net.rev_include,
             comment: net.comment,
           };
-          if (a.json) return ctx.json({ ...view, PREFIX: net.prefix, version: net.version, freelist: net.freelist });
+          if (a.json)
+            return ctx.json({ ...view, PREFIX: net.prefix, version: net.version, freelist: net.freelist });
           ctx.out(showTable(view));
         },
       }),
@@ -82,23 +107,47 @@ export function createNetworkCommand(ctx: CliContext) {
       verb({
         noun: N,
         name: "change",
-        description: "change a network: renumber (-N), resize (-P), reserve/release addresses, name server, zone includes",
+        description:
+          "change a network: renumber (-N), resize (-P), reserve/release addresses, name server, zone includes",
         args: {
           ...nameArgs(N),
           network: { type: "string", alias: ["N"], description: "renumber: every host keeps its offset" },
-          prefix: { type: "string", alias: ["P"], description: "new prefix; refused if a used address would fall outside" },
-          reserve: { type: "string", alias: ["R"], description: "reserve an address so it is never handed out" },
+          prefix: {
+            type: "string",
+            alias: ["P"],
+            description: "new prefix; refused if a used address would fall outside",
+          },
+          reserve: {
+            type: "string",
+            alias: ["R"],
+            description: "reserve an address so it is never handed out",
+          },
           release: { type: "string", description: "release a reserved address" },
           ns_hostname: { type: "string", description: "name server host name" },
           ns_ip: { type: "string", description: "name server address" },
-          include: { type: "boolean", description: "edit the text appended to the forward zone (stdin/$EDITOR)" },
-          rev_include: { type: "boolean", description: "edit the text appended to the reverse zone (stdin/$EDITOR)" },
+          include: {
+            type: "boolean",
+            description: "edit the text appended to the forward zone (stdin/$EDITOR)",
+          },
+          rev_include: {
+            type: "boolean",
+            description: "edit the text appended to the reverse zone (stdin/$EDITOR)",
+          },
           ...commentArg,
         },
         async run(a) {
           const name = nameOf(N, a);
-          const change: NetworkChange = pick(a, ["network", "prefix", "reserve", "release", "ns_hostname", "ns_ip", "comment"]);
-          if (a.include && a.rev_include) throw new AppError("INVALID_ARGUMENT", "Edit --include and --rev_include one at a time");
+          const change: NetworkChange = pick(a, [
+            "network",
+            "prefix",
+            "reserve",
+            "release",
+            "ns_hostname",
+            "ns_ip",
+            "comment",
+          ]);
+          if (a.include && a.rev_include)
+            throw new AppError("INVALID_ARGUMENT", "Edit --include and --rev_include one at a time");
           if (a.include || a.rev_include) {
             const net = await mustGet(await ctx.store(), N, name);
             const key = a.include ? "include" : "rev_include";

@@ -21,7 +21,9 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
       async run(a) {
         const store = await ctx.store();
         const list = (a.name ?? a.target) as string | undefined;
-        const nodes = list ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n))) : await store.list("node");
+        const nodes = list
+          ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n)))
+          : await store.list("node");
         const now = ctx.now();
         const runs = nodes.map((n) => ({ name: n.name, status: n.status, stages: latestRun(n) }));
         if (a.json) return ctx.json(runs);
@@ -32,7 +34,8 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
               r.name,
               r.status?.step ?? "-",
               r.status ? age(r.status.time, now) : "-",
-              r.stages.map((s) => `${s.step} ${new Date(s.time).toISOString().slice(11, 19)}`).join("\n") || "-",
+              r.stages.map((s) => `${s.step} ${new Date(s.time).toISOString().slice(11, 19)}`).join("\n") ||
+                "-",
             ]),
           ),
         );
@@ -67,7 +70,15 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         ctx.out(
           table(
             ["MACs", "Serial", "IP", "Switch port", "First seen", "Last seen", "Requests"],
-            all.map((u) => [u.macs.join("\n"), u.serial || "-", u.ip || "-", u.port || "-", `${age(u.first, now)} ago`, `${age(u.last, now)} ago`, String(u.count)]),
+            all.map((u) => [
+              u.macs.join("\n"),
+              u.serial || "-",
+              u.ip || "-",
+              u.port || "-",
+              `${age(u.first, now)} ago`,
+              `${age(u.last, now)} ago`,
+              String(u.count),
+            ]),
           ),
         );
       },
@@ -77,13 +88,17 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
       noun: "node",
       name: "script",
       description: "print the iPXE boot script or the install script the daemon serves to a node",
-      args: { ...nameArgs("node"), type: { type: "string", alias: ["s"], description: "boot or install (default install)" } },
+      args: {
+        ...nameArgs("node"),
+        type: { type: "string", alias: ["s"], description: "boot or install (default install)" },
+      },
       async run(a) {
         const store = await ctx.store();
         const data = await loadBootData(store, await mustGet(store, "node", nameOf("node", a)));
         const type = (a.type as string | undefined) ?? "install";
         if (type === "boot") return ctx.out(renderNodeBoot(data).trimEnd());
-        if (type !== "install") throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
+        if (type !== "install")
+          throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
         ctx.out(renderInstallScript(data, { method: "http" }).trimEnd());
       },
     }),

@@ -6,16 +6,20 @@ import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { addNodes, changeNode, deleteNode, type NodeChange } from "../../domain/node.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
-import { nodeBootVerbs } from "./node-boot.ts";
 import { showTable, table } from "../render.ts";
-import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
+import { nodeBootVerbs } from "./node-boot.ts";
 
 const N = "node";
 
 const changeArgs: ArgsDef = {
   ...nameArgs(N),
-  group: { type: "string", alias: ["g"], description: "move to another group (addresses are kept where the networks allow)" },
+  group: {
+    type: "string",
+    alias: ["g"],
+    description: "move to another group (addresses are kept where the networks allow)",
+  },
   mac: { type: "string", description: "MAC of the boot interface ('' clears)" },
   switch: { type: "string", alias: ["s"], description: "switch the node is cabled to ('' clears)" },
   port: { type: "string", alias: ["p"], description: "switch port (bridge port number or name)" },
@@ -34,7 +38,12 @@ function ipChange(ip: string | undefined, iface: string | undefined): [string, s
   }
   if (iface !== undefined) return [[iface, ip]];
   const at = ip.indexOf(":");
-  if (at <= 0) throw new AppError("INVALID_ARGUMENT", `Invalid --ip '${ip}'`, "Write --ip INTERFACE:ADDRESS, e.g. --ip enp7s0:10.30.0.5");
+  if (at <= 0)
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid --ip '${ip}'`,
+      "Write --ip INTERFACE:ADDRESS, e.g. --ip enp7s0:10.30.0.5",
+    );
   return [[ip.slice(0, at), ip.slice(at + 1)]];
 }
 
@@ -46,7 +55,10 @@ export function createNodeCommand(ctx: CliContext) {
         noun: N,
         name: "add",
         description: "add nodes to a group; without -n the next free name (node001, node002...) is used",
-        args: { ...nameArgs(N), group: { type: "string", alias: ["g"], required: true, description: "group of the new node" } },
+        args: {
+          ...nameArgs(N),
+          group: { type: "string", alias: ["g"], required: true, description: "group of the new node" },
+        },
         async run(a) {
           const list = opt(a.name) ?? opt(a.target);
           const names = list ? expandHostlist(list) : undefined;
@@ -59,18 +71,28 @@ export function createNodeCommand(ctx: CliContext) {
         noun: N,
         name: "list",
         description: "list nodes with group, MAC, addresses and install status",
-        args: { ...jsonArg, group: { type: "string", alias: ["g"], description: "only nodes of this group" } },
+        args: {
+          ...jsonArg,
+          group: { type: "string", alias: ["g"], description: "only nodes of this group" },
+        },
         async run(a) {
           const store = await ctx.store();
           const l = await loadLookup(store, ["group", "switch"]);
-          const groupFilter = opt(a.group) !== undefined ? (await mustGet(store, "group", a.group as string)).id : undefined;
+          const groupFilter =
+            opt(a.group) !== undefined ? (await mustGet(store, "group", a.group as string)).id : undefined;
           const nodes = (await store.list(N)).filter((n) => !groupFilter || n.group === groupFilter);
           const now = ctx.now();
           if (a.json) return ctx.json(nodes.map((n) => nodeView(l, n, now).json));
           ctx.out(
             table(
               ["Name", "Group", "MAC", "IPs", "Status"],
-              nodes.map((n) => [n.name, `[${nameIn(l, n.group)}]`, n.mac ?? "-", nodeIps(n, l.groups.get(n.group)), nodeStatus(n, now)]),
+              nodes.map((n) => [
+                n.name,
+                `[${nameIn(l, n.group)}]`,
+                n.mac ?? "-",
+                nodeIps(n, l.groups.get(n.group)),
+                nodeStatus(n, now),
+              ]),
             ),
           );
         },
@@ -86,7 +108,8 @@ export function createNodeCommand(ctx: CliContext) {
           const l = await loadLookup(store, ["group", "switch"]);
           const now = ctx.now();
           const views = [];
-          for (const name of expandHostlist(nameOf(N, a))) views.push(nodeView(l, await mustGet(store, N, name), now));
+          for (const name of expandHostlist(nameOf(N, a)))
+            views.push(nodeView(l, await mustGet(store, N, name), now));
           if (a.json) return ctx.json(views.length === 1 ? views[0]?.json : views.map((v) => v.json));
           for (const v of views) ctx.out(showTable(v.text));
         },
@@ -98,7 +121,16 @@ export function createNodeCommand(ctx: CliContext) {
         description: "change nodes: group, MAC, switch port, boot flags, addresses",
         args: changeArgs,
         async run(a) {
-          const change: NodeChange = pick(a, ["group", "mac", "switch", "port", "localboot", "setupbmc", "service", "comment"]);
+          const change: NodeChange = pick(a, [
+            "group",
+            "mac",
+            "switch",
+            "port",
+            "localboot",
+            "setupbmc",
+            "service",
+            "comment",
+          ]);
           const ips = ipChange(opt(a.ip), opt(a.interface));
           if (ips) change.ips = ips;
           if (Object.keys(change).length === 0) nothingToChange(N);

@@ -5,7 +5,13 @@ import { resolve } from "node:path";
 import type { ArgsDef } from "citty";
 import { mustGet, renameDoc } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
-import { addOsImage, changeOsImage, cloneOsImage, deleteOsImage, type OsImageChange } from "../../domain/osimage.ts";
+import {
+  addOsImage,
+  changeOsImage,
+  cloneOsImage,
+  deleteOsImage,
+  type OsImageChange,
+} from "../../domain/osimage.ts";
 import { findKernels } from "../../pack/kernels.ts";
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
@@ -16,13 +22,31 @@ const N = "osimage";
 const changeArgs: ArgsDef = {
   kernver: { type: "string", alias: ["k"], description: "kernel version to boot (must be in the image)" },
   kernopts: { type: "string", alias: ["o"], description: "extra kernel command line options" },
-  dracutmodules: { type: "string", alias: ["d"], description: "dracut modules, '-m' omits (default luna,-i18n,-plymouth)" },
+  dracutmodules: {
+    type: "string",
+    alias: ["d"],
+    description: "dracut modules, '-m' omits (default luna,-i18n,-plymouth)",
+  },
   kernmodules: { type: "string", alias: ["m"], description: "kernel modules added to the initramfs" },
   path: { type: "string", alias: ["p"], description: "root folder of the image tree" },
-  kernfile: { type: "string", description: "use this kernel file name under <path>/boot instead of packing one" },
-  initrdfile: { type: "string", description: "use this initramfs file name under <path>/boot instead of building one" },
-  grab_filesystems: { type: "string", alias: ["f"], description: "file systems copied by grab (default /,/boot)" },
-  grab_exclude_list: { type: "boolean", alias: ["e"], description: "edit the grab exclude list (stdin or $EDITOR)" },
+  kernfile: {
+    type: "string",
+    description: "use this kernel file name under <path>/boot instead of packing one",
+  },
+  initrdfile: {
+    type: "string",
+    description: "use this initramfs file name under <path>/boot instead of building one",
+  },
+  grab_filesystems: {
+    type: "string",
+    alias: ["f"],
+    description: "file systems copied by grab (default /,/boot)",
+  },
+  grab_exclude_list: {
+    type: "boolean",
+    alias: ["e"],
+    description: "edit the grab exclude list (stdin or $EDITOR)",
+  },
   ...commentArg,
 };
 
@@ -35,8 +59,17 @@ export function createOsImageCommand(ctx: CliContext) {
         description: "add an image tree; its kernels are found under /boot and /lib/modules",
         args: {
           ...nameArgs(N),
-          path: { type: "string", alias: ["p"], required: true, description: "root folder of the image tree" },
-          kernver: { type: "string", alias: ["k"], description: "kernel version (default: the newest found)" },
+          path: {
+            type: "string",
+            alias: ["p"],
+            required: true,
+            description: "root folder of the image tree",
+          },
+          kernver: {
+            type: "string",
+            alias: ["k"],
+            description: "kernel version (default: the newest found)",
+          },
           kernopts: { type: "string", alias: ["o"], description: "extra kernel command line options" },
           ...commentArg,
         },
@@ -44,7 +77,9 @@ export function createOsImageCommand(ctx: CliContext) {
           const path = resolve(a.path as string);
           const kernels = findKernels(path);
           const name = nameOf(N, a);
-          const image = await ctx.write((tx) => addOsImage(tx, { name, path, kernels, ...pick(a, ["kernver", "kernopts", "comment"]) }));
+          const image = await ctx.write((tx) =>
+            addOsImage(tx, { name, path, kernels, ...pick(a, ["kernver", "kernopts", "comment"]) }),
+          );
           ctx.out(`Osimage ${image.name} added with kernel ${image.kernver}`);
         },
       }),
@@ -57,7 +92,12 @@ export function createOsImageCommand(ctx: CliContext) {
         async run(a) {
           const all = await (await ctx.store()).list(N);
           if (a.json) return ctx.json(all.map(({ id: _id, ...o }) => o));
-          ctx.out(table(["Name", "Path", "Kernel version", "Packed"], all.map((o) => [o.name, o.path, o.kernver, o.current ? `v${o.current}` : "-"])));
+          ctx.out(
+            table(
+              ["Name", "Path", "Kernel version", "Packed"],
+              all.map((o) => [o.name, o.path, o.kernver, o.current ? `v${o.current}` : "-"]),
+            ),
+          );
         },
       }),
     show: () =>
@@ -70,7 +110,12 @@ export function createOsImageCommand(ctx: CliContext) {
           const { id: _id, versions, current, ...o } = await mustGet(await ctx.store(), N, nameOf(N, a));
           if (a.json) return ctx.json({ ...o, current, versions });
           const text: Record<string, string> = { ...o };
-          text.versions = versions.map((v) => `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.infohash}`).join("\n") || "-";
+          text.versions =
+            versions
+              .map(
+                (v) => `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.infohash}`,
+              )
+              .join("\n") || "-";
           ctx.out(showTable(text));
         },
       }),
@@ -82,7 +127,15 @@ export function createOsImageCommand(ctx: CliContext) {
         args: { ...nameArgs(N), ...changeArgs },
         async run(a) {
           const name = nameOf(N, a);
-          const change: OsImageChange = pick(a, ["kernopts", "dracutmodules", "kernmodules", "kernfile", "initrdfile", "grab_filesystems", "comment"]);
+          const change: OsImageChange = pick(a, [
+            "kernopts",
+            "dracutmodules",
+            "kernmodules",
+            "kernfile",
+            "initrdfile",
+            "grab_filesystems",
+            "comment",
+          ]);
           const image = await mustGet(await ctx.store(), N, name);
           if (a.path !== undefined) change.path = resolve(a.path as string);
           if (a.kernver !== undefined) {
@@ -91,7 +144,12 @@ export function createOsImageCommand(ctx: CliContext) {
           } else if (change.path !== undefined) {
             findKernels(change.path);
           }
-          if (a.grab_exclude_list) change.grab_exclude_list = await readText(ctx.text, image.grab_exclude_list, "the grab exclude list");
+          if (a.grab_exclude_list)
+            change.grab_exclude_list = await readText(
+              ctx.text,
+              image.grab_exclude_list,
+              "the grab exclude list",
+            );
           if (Object.keys(change).length === 0) nothingToChange(N);
           await ctx.write((tx) => changeOsImage(tx, name, change));
         },
@@ -104,17 +162,27 @@ export function createOsImageCommand(ctx: CliContext) {
         args: {
           ...nameArgs(N),
           to: { type: "string", alias: ["t"], required: true, description: "name of the copy" },
-          path: { type: "string", alias: ["p"], required: true, description: "folder for the copy (must not exist)" },
+          path: {
+            type: "string",
+            alias: ["p"],
+            required: true,
+            description: "folder for the copy (must not exist)",
+          },
         },
         async run(a) {
           const name = nameOf(N, a);
           const src = await mustGet(await ctx.store(), N, name);
           const to = opt(a.to) as string;
           const path = resolve(a.path as string);
-          if (existsSync(path)) throw new AppError("ALREADY_EXISTS", `Path '${path}' already exists`, "Pick a new folder");
-          if (await (await ctx.store()).byName(N, to)) throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
-          const r = spawnSync("cp", ["-a", `${src.path}/.`, path], { stdio: ["ignore", "inherit", "inherit"] });
-          if (r.status !== 0) throw new AppError("EXTERNAL_COMMAND", `Copying '${src.path}' to '${path}' failed`);
+          if (existsSync(path))
+            throw new AppError("ALREADY_EXISTS", `Path '${path}' already exists`, "Pick a new folder");
+          if (await (await ctx.store()).byName(N, to))
+            throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
+          const r = spawnSync("cp", ["-a", `${src.path}/.`, path], {
+            stdio: ["ignore", "inherit", "inherit"],
+          });
+          if (r.status !== 0)
+            throw new AppError("EXTERNAL_COMMAND", `Copying '${src.path}' to '${path}' failed`);
           await ctx.write((tx) => cloneOsImage(tx, name, to, path));
         },
       }),
@@ -144,7 +212,11 @@ export function createOsImageCommand(ctx: CliContext) {
         args: { ...nameArgs(N) },
         async run(a) {
           await mustGet(await ctx.store(), N, nameOf(N, a));
-          throw new AppError("NOT_IMPLEMENTED", "'luna osimage pack' is not built yet", "It arrives with the image-pipeline work (issue 5)");
+          throw new AppError(
+            "NOT_IMPLEMENTED",
+            "'luna osimage pack' is not built yet",
+            "It arrives with the image-pipeline work (issue 5)",
+          );
         },
       }),
   });

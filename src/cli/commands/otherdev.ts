@@ -7,19 +7,22 @@ import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { type Lookup, loadLookup, nameIn } from "../views.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "otherdev";
 const fields = ["network", "ip", "comment"] as const;
 const flagArgs: ArgsDef = {
   network: { type: "string", alias: ["N"], description: "network (default: the one containing --ip)" },
-  ip: { type: "string", alias: ["i"], description: "address; with --network and an empty value, disconnects" },
+  ip: {
+    type: "string",
+    alias: ["i"],
+    description: "address; with --network and an empty value, disconnects",
+  },
   ...commentArg,
 };
 const connected = (l: Lookup, d: OtherDev) =>
   Object.entries(d.connected).map(([net, ip]) => ({ network: nameIn(l, net), ip }));
-
 
 export function createOtherDevCommand(ctx: CliContext) {
   return noun(N, "other devices that need names and addresses", {
@@ -29,7 +32,10 @@ export function createOtherDevCommand(ctx: CliContext) {
         name: "add",
         description: "add devices",
         args: { ...nameArgs(N), ...flagArgs },
-        run: (a) => forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) => addOtherDev(tx, name, pick(a, fields))),
+        run: (a) =>
+          forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) =>
+            addOtherDev(tx, name, pick(a, fields)),
+          ),
       }),
     list: () =>
       verb({
@@ -41,8 +47,21 @@ export function createOtherDevCommand(ctx: CliContext) {
           const store = await ctx.store();
           const l = await loadLookup(store, ["network"]);
           const all = await store.list(N);
-          if (a.json) return ctx.json(all.map((d) => ({ name: d.name, connected: connected(l, d), comment: d.comment })));
-          ctx.out(table(["Name", "IPs"], all.map((d) => [d.name, connected(l, d).map((c) => `[${c.network}]:${c.ip}`).join("\n")])));
+          if (a.json)
+            return ctx.json(
+              all.map((d) => ({ name: d.name, connected: connected(l, d), comment: d.comment })),
+            );
+          ctx.out(
+            table(
+              ["Name", "IPs"],
+              all.map((d) => [
+                d.name,
+                connected(l, d)
+                  .map((c) => `[${c.network}]:${c.ip}`)
+                  .join("\n"),
+              ]),
+            ),
+          );
         },
       }),
     show: () =>
@@ -61,7 +80,13 @@ export function createOtherDevCommand(ctx: CliContext) {
           }
           if (a.json) return ctx.json(out.length === 1 ? out[0] : out);
           for (const d of out) {
-            ctx.out(showTable({ name: d.name, connected: d.connected.map((c) => `[${c.network}]:${c.ip}`).join("\n") || "-", comment: d.comment }));
+            ctx.out(
+              showTable({
+                name: d.name,
+                connected: d.connected.map((c) => `[${c.network}]:${c.ip}`).join("\n") || "-",
+                comment: d.comment,
+              }),
+            );
           }
         },
       }),
@@ -74,7 +99,9 @@ export function createOtherDevCommand(ctx: CliContext) {
         async run(a) {
           const values = pick(a, fields);
           if (Object.keys(values).length === 0) nothingToChange(N);
-          await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) => changeOtherDev(tx, name, values));
+          await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) =>
+            changeOtherDev(tx, name, values),
+          );
         },
       }),
     rename: () =>

@@ -6,17 +6,25 @@ import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
-import { loadLookup, nameIn } from "../views.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { loadLookup, nameIn } from "../views.ts";
 
 const N = "switch";
 const fields = ["network", "ip", "read", "rw", "oid", "comment"] as const;
 const flagArgs: ArgsDef = {
-  network: { type: "string", alias: ["N"], description: "network of the switch (default: the one containing --ip)" },
+  network: {
+    type: "string",
+    alias: ["N"],
+    description: "network of the switch (default: the one containing --ip)",
+  },
   ip: { type: "string", alias: ["i"], description: "management address of the switch" },
   read: { type: "string", alias: ["r"], description: "SNMP read community (default public)" },
   rw: { type: "string", alias: ["w"], description: "SNMP write community (default private)" },
-  oid: { type: "string", alias: ["o"], description: "FDB table OID (default Q-BRIDGE .1.3.6.1.2.1.17.7.1.2.2.1.2)" },
+  oid: {
+    type: "string",
+    alias: ["o"],
+    description: "FDB table OID (default Q-BRIDGE .1.3.6.1.2.1.17.7.1.2.2.1.2)",
+  },
   ...commentArg,
 };
 
@@ -29,7 +37,9 @@ export function createSwitchCommand(ctx: CliContext) {
         description: "add a switch (its address is reserved in its network)",
         args: { ...nameArgs(N), ...flagArgs },
         async run(a) {
-          await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) => addSwitch(tx, name, pick(a, fields)));
+          await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) =>
+            addSwitch(tx, name, pick(a, fields)),
+          );
         },
       }),
     list: () =>
@@ -42,8 +52,14 @@ export function createSwitchCommand(ctx: CliContext) {
           const store = await ctx.store();
           const l = await loadLookup(store, ["network"]);
           const all = await store.list(N);
-          if (a.json) return ctx.json(all.map(({ id: _id, ...s }) => ({ ...s, network: nameIn(l, s.network) })));
-          ctx.out(table(["Name", "IP", "Network"], all.map((s) => [s.name, s.ip, ref(nameIn(l, s.network))])));
+          if (a.json)
+            return ctx.json(all.map(({ id: _id, ...s }) => ({ ...s, network: nameIn(l, s.network) })));
+          ctx.out(
+            table(
+              ["Name", "IP", "Network"],
+              all.map((s) => [s.name, s.ip, ref(nameIn(l, s.network))]),
+            ),
+          );
         },
       }),
     show: () =>

@@ -34,7 +34,15 @@ export interface BootData {
   initrdfile: string;
   bootIf: IfaceData | null;
   interfaces: IfaceData[];
-  bmc: { ip: string; netmask: string; user: string; password: string; userid: number; netchannel: number; mgmtchannel: number } | null;
+  bmc: {
+    ip: string;
+    netmask: string;
+    user: string;
+    password: string;
+    userid: number;
+    netchannel: number;
+    mgmtchannel: number;
+  } | null;
   image: { name: string; version: OsImageVersion | null };
   prescript: string;
   partscript: string;

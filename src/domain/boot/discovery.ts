@@ -12,7 +12,10 @@ import { newId, type StoreReader, type StoreWriter } from "../store.ts";
 import type { HwData } from "./hwdata.ts";
 
 /** Finds the node cabled to the switch port where one of `macs` was seen (uplinks excluded). */
-export type SwitchMatcher = (tx: StoreReader, macs: string[]) => Promise<{ node: Node; mac: string; switch: string; port: string } | undefined>;
+export type SwitchMatcher = (
+  tx: StoreReader,
+  macs: string[],
+) => Promise<{ node: Node; mac: string; switch: string; port: string } | undefined>;
 
 export interface DiscoverInput {
   hw: HwData;
@@ -22,7 +25,9 @@ export interface DiscoverInput {
   bySwitch?: SwitchMatcher;
 }
 
-export type DiscoverResult = { found: true; node: Node; how: "name" | "mac" | "switch" } | { found: false; unknown: UnknownNode };
+export type DiscoverResult =
+  | { found: true; node: Node; how: "name" | "mac" | "switch" }
+  | { found: false; unknown: UnknownNode };
 
 /** Binds `mac` to `node`, first taking it away from any other node. */
 async function bind(tx: StoreWriter, node: Node, mac: string): Promise<Node> {
@@ -35,7 +40,12 @@ async function bind(tx: StoreWriter, node: Node, mac: string): Promise<Node> {
   return setMac(tx, node, mac);
 }
 
-async function finish(tx: StoreWriter, node: Node, input: DiscoverInput, how: "name" | "mac" | "switch"): Promise<DiscoverResult> {
+async function finish(
+  tx: StoreWriter,
+  node: Node,
+  input: DiscoverInput,
+  how: "name" | "mac" | "switch",
+): Promise<DiscoverResult> {
   const updated = withStatus({ ...node, bootip: input.remoteIp || node.bootip }, "boot.request", input.now);
   await tx.update("node", updated);
   return { found: true, node: updated, how };

@@ -17,7 +17,8 @@ const SERIAL_RE = /^[\x21-\x7e]{1,64}$/;
 
 export function parseHwData(text: string | undefined): HwData {
   if (text === undefined || text.trim() === "") throw new AppError("INVALID_ARGUMENT", "Missing hwdata");
-  if (text.length > MAX_HWDATA) throw new AppError("INVALID_ARGUMENT", `hwdata longer than ${MAX_HWDATA} characters`);
+  if (text.length > MAX_HWDATA)
+    throw new AppError("INVALID_ARGUMENT", `hwdata longer than ${MAX_HWDATA} characters`);
   const macs: string[] = [];
   let serial = "";
   for (const raw of text.split(/[|, ]+/)) {

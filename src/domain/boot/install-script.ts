@@ -11,7 +11,8 @@ import { announceUrl, lunaUrl, torrentFileUrl } from "./urls.ts";
 /** POSIX single-quoting: 'it'\''s'. */
 export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
-const arr = (name: string, values: (string | number)[]) => `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
+const arr = (name: string, values: (string | number)[]) =>
+  `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
 
 export interface InstallOptions {
   /** "http" until the torrent download lands; later per group or cluster. */
@@ -28,6 +29,7 @@ export function renderInstallScript(d: BootData, opts: InstallOptions): string {
     `LUNA_NODE=${shQuote(d.name)}`,
     `LUNA_HOSTNAME=${shQuote(d.hostname)}`,
     `LUNA_MAC=${shQuote(d.mac)}`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell default, not a JS template
     'LUNA_ROOT="${LUNA_ROOT:-/sysroot}"',
     `LUNA_IMAGE=${shQuote(d.image.name)}`,
     `LUNA_IMAGE_VERSION=${shQuote(String(v?.version ?? ""))}`,
@@ -45,13 +47,34 @@ export function renderInstallScript(d: BootData, opts: InstallOptions): string {
     `LUNA_BMC_USERID=${shQuote(String(d.bmc?.userid ?? ""))}`,
     `LUNA_BMC_NETCHANNEL=${shQuote(String(d.bmc?.netchannel ?? ""))}`,
     `LUNA_BMC_MGMTCHANNEL=${shQuote(String(d.bmc?.mgmtchannel ?? ""))}`,
-    arr("LUNA_IF_NAME", ifs.map((i) => i.name)),
-    arr("LUNA_IF_IP4", ifs.map((i) => i.ip4)),
-    arr("LUNA_IF_PREFIX4", ifs.map((i) => (i.ip4 ? i.prefix4 : ""))),
-    arr("LUNA_IF_MASK4", ifs.map((i) => (i.ip4 ? i.netmask4 : ""))),
-    arr("LUNA_IF_IP6", ifs.map((i) => i.ip6)),
-    arr("LUNA_IF_PREFIX6", ifs.map((i) => (i.ip6 ? i.prefix6 : ""))),
-    arr("LUNA_IF_PARAMS", ifs.map((i) => i.params)),
+    arr(
+      "LUNA_IF_NAME",
+      ifs.map((i) => i.name),
+    ),
+    arr(
+      "LUNA_IF_IP4",
+      ifs.map((i) => i.ip4),
+    ),
+    arr(
+      "LUNA_IF_PREFIX4",
+      ifs.map((i) => (i.ip4 ? i.prefix4 : "")),
+    ),
+    arr(
+      "LUNA_IF_MASK4",
+      ifs.map((i) => (i.ip4 ? i.netmask4 : "")),
+    ),
+    arr(
+      "LUNA_IF_IP6",
+      ifs.map((i) => i.ip6),
+    ),
+    arr(
+      "LUNA_IF_PREFIX6",
+      ifs.map((i) => (i.ip6 ? i.prefix6 : "")),
+    ),
+    arr(
+      "LUNA_IF_PARAMS",
+      ifs.map((i) => i.params),
+    ),
     `LUNA_PRESCRIPT=${shQuote(d.prescript)}`,
     `LUNA_PARTSCRIPT=${shQuote(d.partscript)}`,
     `LUNA_POSTSCRIPT=${shQuote(d.postscript)}`,

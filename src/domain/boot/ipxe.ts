@@ -53,7 +53,12 @@ reboot
 
 /** The kernel command line: root=luna hands control to the 95luna dracut module. */
 export function kernelArgs(d: BootData): string {
-  const args = [`root=luna`, `luna.url=${lunaUrl(d.endpoint)}`, `luna.node=${d.name}`, `luna.hostname=${d.hostname}`];
+  const args = [
+    `root=luna`,
+    `luna.url=${lunaUrl(d.endpoint)}`,
+    `luna.node=${d.name}`,
+    `luna.hostname=${d.hostname}`,
+  ];
   const staticBoot = d.mac !== "" && d.bootIf !== null && d.bootIf.ip4 !== "";
   if (d.mac) args.push(`luna.mac=${d.mac}`);
   if (staticBoot && d.bootIf) args.push(`luna.ip=${d.bootIf.ip4}/${d.bootIf.prefix4}`);

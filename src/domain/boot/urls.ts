@@ -11,18 +11,24 @@ export interface Endpoint {
   port: number;
 }
 
-export const endpointOf = (c: Pick<Cluster, "frontend_address" | "frontend_port" | "frontend_https">): Endpoint => ({
+export const endpointOf = (
+  c: Pick<Cluster, "frontend_address" | "frontend_port" | "frontend_https">,
+): Endpoint => ({
   proto: c.frontend_https ? "https" : "http",
   host: c.frontend_address,
   port: c.frontend_port,
 });
 
-export const baseUrl = (e: Endpoint): string => `${e.proto}://${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
+export const baseUrl = (e: Endpoint): string =>
+  `${e.proto}://${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
 export const lunaUrl = (e: Endpoint): string => `${baseUrl(e)}/luna`;
 export const bootStepUrl = (e: Endpoint): string => `${lunaUrl(e)}?step=boot`;
-export const installUrl = (e: Endpoint, node: string): string => `${lunaUrl(e)}?step=install&node=${encodeURIComponent(node)}`;
-export const bootFileUrl = (e: Endpoint, file: string): string => `${baseUrl(e)}/boot/${encodeURIComponent(file)}`;
-export const torrentFileUrl = (e: Endpoint, file: string): string => `${baseUrl(e)}/torrents/${encodeURIComponent(file)}`;
+export const installUrl = (e: Endpoint, node: string): string =>
+  `${lunaUrl(e)}?step=install&node=${encodeURIComponent(node)}`;
+export const bootFileUrl = (e: Endpoint, file: string): string =>
+  `${baseUrl(e)}/boot/${encodeURIComponent(file)}`;
+export const torrentFileUrl = (e: Endpoint, file: string): string =>
+  `${baseUrl(e)}/torrents/${encodeURIComponent(file)}`;
 export const announceUrl = (e: Endpoint): string => `${baseUrl(e)}/announce`;
 
 /** The steps `/luna` answers, and the pattern a reported status must match. */

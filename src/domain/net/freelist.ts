@@ -12,14 +12,21 @@ export type StoredFreeList = [string, string][];
 
 export const createFreeList = (last: bigint): FreeList => (last >= 1n ? [[1n, last]] : []);
 
-export const toStored = (list: FreeList): StoredFreeList => list.map(([a, b]) => [a.toString(), b.toString()]);
+export const toStored = (list: FreeList): StoredFreeList =>
+  list.map(([a, b]) => [a.toString(), b.toString()]);
 export const fromStored = (list: StoredFreeList): FreeList => list.map(([a, b]) => [BigInt(a), BigInt(b)]);
 
-export const isFree = (list: FreeList, offset: bigint): boolean => list.some(([a, b]) => offset >= a && offset <= b);
+export const isFree = (list: FreeList, offset: bigint): boolean =>
+  list.some(([a, b]) => offset >= a && offset <= b);
 
 export function takeLowest(list: FreeList): { offset: bigint; list: FreeList } {
   const first = list[0];
-  if (!first) throw new AppError("IP_POOL_EXHAUSTED", "No free addresses left in the network", "Grow the network prefix or release addresses");
+  if (!first)
+    throw new AppError(
+      "IP_POOL_EXHAUSTED",
+      "No free addresses left in the network",
+      "Grow the network prefix or release addresses",
+    );
   const offset = first[0];
   return { offset, list: take(list, offset, offset) };
 }
@@ -27,7 +34,8 @@ export function takeLowest(list: FreeList): { offset: bigint; list: FreeList } {
 /** Marks [start, end] as used; every offset in it must be free. */
 export function take(list: FreeList, start: bigint, end: bigint = start): FreeList {
   const index = list.findIndex(([a, b]) => start >= a && end <= b);
-  if (index < 0) throw new AppError("IP_TAKEN", "Address is already in use", "Pick a free address or release it first");
+  if (index < 0)
+    throw new AppError("IP_TAKEN", "Address is already in use", "Pick a free address or release it first");
   const [a, b] = list[index] as Range;
   const pieces: Range[] = [];
   if (a < start) pieces.push([a, start - 1n]);

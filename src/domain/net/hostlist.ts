@@ -28,7 +28,11 @@ function splitTopLevel(text: string): string[] {
 }
 
 const bad = (text: string, why: string): AppError =>
-  new AppError("INVALID_ARGUMENT", `Invalid hostlist '${text}': ${why}`, "Write ranges like node[001-036] or node[1,3,5-7]");
+  new AppError(
+    "INVALID_ARGUMENT",
+    `Invalid hostlist '${text}': ${why}`,
+    "Write ranges like node[001-036] or node[1,3,5-7]",
+  );
 
 function expandSet(body: string, whole: string): string[] {
   const out: string[] = [];

@@ -19,7 +19,8 @@ const bitsOf = (version: IpVersion): number => (version === 4 ? 32 : 128);
 
 export function parseIp(text: string): { version: IpVersion; value: bigint } {
   const trimmed = text.trim();
-  const ok = ipaddr.IPv4.isValidFourPartDecimal(trimmed) || (trimmed.includes(":") && ipaddr.IPv6.isValid(trimmed));
+  const ok =
+    ipaddr.IPv4.isValidFourPartDecimal(trimmed) || (trimmed.includes(":") && ipaddr.IPv6.isValid(trimmed));
   if (!ok || trimmed.includes("%")) {
     throw new AppError("INVALID_IP", `Invalid IP address '${text}'`, "Use dotted IPv4 (10.30.0.1) or IPv6");
   }
@@ -44,7 +45,11 @@ export function parsePrefix(text: string | number, version: IpVersion): number {
   const prefix = typeof text === "number" ? text : Number(String(text).trim());
   const max = version === 4 ? 30 : 126;
   if (!Number.isInteger(prefix) || prefix < 1 || prefix > max) {
-    throw new AppError("INVALID_NETWORK", `Invalid prefix '${text}'`, `Use an integer in 1..${max} for IPv${version}`);
+    throw new AppError(
+      "INVALID_NETWORK",
+      `Invalid prefix '${text}'`,
+      `Use an integer in 1..${max} for IPv${version}`,
+    );
   }
   return prefix;
 }
