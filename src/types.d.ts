@@ -11,3 +11,17 @@ declare module "bencode" {
   };
   export default bencode;
 }
+
+declare module "create-torrent" {
+  function createTorrent(
+    input: string | Uint8Array,
+    opts: Record<string, unknown>,
+    cb: (err: Error | null, torrent: Uint8Array) => void,
+  ): void;
+  export default createTorrent;
+}
+
+declare module "parse-torrent" {
+  function parseTorrent(input: Uint8Array | string): Promise<{ infoHash: string; name?: string; length?: number; pieceLength: number; urlList: string[]; announce: string[] }>;
+  export default parseTorrent;
+}

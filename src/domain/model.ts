@@ -158,6 +158,8 @@ export const NodeSchema = T.Object({
   history: T.Optional(T.Array(NodeStatusSchema)),
   /** the address the node last asked from at discovery (DHCP), trusted for its install script */
   bootip: T.Optional(T.String()),
+  /** `<osimage id>:<version>` the node's current install uses (keeps that version alive) */
+  imageversion: T.Optional(T.String()),
   comment: T.String(),
 });
 export type Node = Static<typeof NodeSchema>;

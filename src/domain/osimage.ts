@@ -5,7 +5,7 @@
  */
 import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
-import type { OsImage } from "./model.ts";
+import type { Node, OsImage, OsImageVersion } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
 export const DEFAULT_DRACUT_MODULES = "luna,-i18n,-plymouth";
@@ -178,4 +178,19 @@ export async function addImageVersion(
   };
   await tx.update("osimage", next);
   return next;
+}
+
+/** Stages during which a node still needs the image version it started with. */
+const INSTALLING = /^(boot\.request|install\.(request|prescript|setupbmc|partscript|download|unpack)$)/;
+
+/**
+ * Old versions no node is still installing from. A node installs the version that was current
+ * when it fetched its install script (recorded as `imageversion`); it keeps it until it reports
+ * a later stage, so a re-pack never pulls a tarball from under a booting node.
+ */
+export function unusedVersions(image: OsImage, nodes: Node[]): OsImageVersion[] {
+  const busy = new Set(
+    nodes.filter((n) => n.status && INSTALLING.test(n.status.step) && n.imageversion).map((n) => n.imageversion as string),
+  );
+  return image.versions.filter((v) => v.version !== image.current && !busy.has(`${image.id}:${v.version}`));
 }

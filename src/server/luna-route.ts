@@ -132,7 +132,8 @@ async function install(
   }
   await o.store.write(async (tx) => {
     const fresh = await mustGet(tx, "node", name);
-    await tx.update("node", withStatus(fresh, "install.request", now));
+    const version = data.image.version ? `${(await mustGet(tx, "osimage", data.image.name)).id}:${data.image.version.version}` : undefined;
+    await tx.update("node", { ...withStatus(fresh, "install.request", now), ...(version ? { imageversion: version } : {}) });
   });
   return text(renderInstallScript(data, { method: o.method }), 200);
 }

@@ -17,6 +17,7 @@ import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
 import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { runPack } from "./osimage-pack.ts";
 
 const N = "osimage";
 const changeArgs: ArgsDef = {
@@ -208,16 +209,17 @@ export function createOsImageCommand(ctx: CliContext) {
       verb({
         noun: N,
         name: "pack",
-        description: "pack an image into a tarball, torrent, kernel and initramfs",
-        args: { ...nameArgs(N) },
-        async run(a) {
-          await mustGet(await ctx.store(), N, nameOf(N, a));
-          throw new AppError(
-            "NOT_IMPLEMENTED",
-            "'luna osimage pack' is not built yet",
-            "It arrives with the image-pipeline work (issue 5)",
-          );
+        description: "pack an image: tarball + torrent (seeded by the daemon), kernel and initramfs into <path>/boot",
+        args: {
+          ...nameArgs(N),
+          image: { type: "boolean", alias: ["i", "image-only"], description: "tarball and torrent only" },
+          boot: { type: "boolean", alias: ["b", "boot-only"], description: "kernel and initramfs only" },
+          compress: { type: "string", description: "zstd (default), gzip or none" },
+          copy_boot: { type: "boolean", alias: ["c"], description: "take the initramfs from the image's /boot instead of building one" },
+          kernfile: { type: "string", description: "kernel file to use instead of the image's" },
+          initrdfile: { type: "string", description: "initramfs file to use instead of building one" },
         },
+        run: (a) => runPack(ctx, nameOf(N, a), a),
       }),
   });
 }

@@ -1,0 +1,137 @@
+/**
+ * `luna osimage pack`: tarball → torrent → kernel and initramfs → a new version in the store.
+ * Each artefact is written under a temporary name and renamed, and the version is recorded
+ * only after every file is in place, so a killed pack leaves the previous version current.
+ * Versions no booting node still needs are removed after a successful pack.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { announceUrl, endpointOf, torrentFileUrl } from "../domain/boot/urls.ts";
+import { mustGet, requireCluster } from "../domain/common.ts";
+import { AppError } from "../domain/errors.ts";
+import type { OsImage, OsImageVersion } from "../domain/model.ts";
+import { addImageVersion, unusedVersions } from "../domain/osimage.ts";
+import type { Store } from "../domain/store.ts";
+import { kernelFile } from "./kernels.ts";
+import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
+import { makeTorrent } from "./torrent-file.ts";
+
+export interface PackOptions {
+  store: Store;
+  name: string;
+  compression: Compression;
+  /** tarball and torrent only (the original's -i) */
+  imageOnly?: boolean;
+  /** kernel and initramfs only (the original's -b) */
+  bootOnly?: boolean;
+  /** one-off sources for the boot files, e.g. when the image has no dracut */
+  kernelSource?: string;
+  initrdSource?: string;
+  buildInitramfs?: (image: OsImage, out: string) => Promise<void>;
+  progress?: (phase: string, done: number, total: number) => void;
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+export interface PackResult {
+  image: OsImage;
+  version: OsImageVersion | undefined;
+  seconds: number;
+  bytesRead: number;
+}
+
+const atomicWrite = (path: string, data: Uint8Array) => {
+  writeFileSync(`${path}.partial`, data);
+  renameSync(`${path}.partial`, path);
+};
+
+export async function packImage(o: PackOptions): Promise<PackResult> {
+  const started = performance.now();
+  const log = o.log ?? (() => {});
+  const cluster = await requireCluster(o.store);
+  const image = await mustGet(o.store, "osimage", o.name);
+  if (!cluster.frontend_address) {
+    throw new AppError("INVALID_ARGUMENT", "The frontend address is not set; torrents need the tracker's address", "luna cluster change --frontend_address IP");
+  }
+  if (!existsSync(image.path)) throw new AppError("NOT_FOUND", `Image tree '${image.path}' does not exist`);
+  const torrents = join(cluster.path, "torrents");
+  const boot = join(cluster.path, "boot");
+  mkdirSync(torrents, { recursive: true });
+  mkdirSync(boot, { recursive: true });
+  const next = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
+  const current = image.versions.find((v) => v.version === image.current);
+  let packed = current;
+  let bytesRead = 0;
+  if (!o.bootOnly) {
+    const base = `${image.name}-${next}`;
+    const tarball = `${base}${EXTENSION[o.compression]}`;
+    const total = estimateSize(image.path);
+    log(`packing ${image.path} (${(total / 1e6).toFixed(0)} MB) into ${join(torrents, tarball)}`);
+    const { size } = await writeTarball(image.path, join(torrents, tarball), o.compression, (done) => {
+      o.progress?.("tar", Math.min(done, total), total);
+    });
+    bytesRead = total;
+    log(`creating ${base}.torrent`);
+    const endpoint = endpointOf(cluster);
+    const { torrent, infohash } = await makeTorrent({
+      file: join(torrents, tarball),
+      name: tarball,
+      size,
+      announce: announceUrl(endpoint),
+      webSeed: torrentFileUrl(endpoint, tarball),
+      comment: `luna osimage ${image.name} version ${next}`,
+    });
+    atomicWrite(join(torrents, `${base}.torrent`), torrent);
+    packed = { version: next, tarball, torrent: `${base}.torrent`, infohash, size, created: (o.now?.() ?? new Date()).toISOString() };
+  }
+  let kernfile = image.kernfile;
+  let initrdfile = image.initrdfile;
+  if (!o.imageOnly) {
+    kernfile = `${image.name}-vmlinuz-${image.kernver}`;
+    initrdfile = `${image.name}-initramfs-${image.kernver}`;
+    const kernel = o.kernelSource ?? kernelFile(image.path, image.kernver);
+    if (!kernel || !existsSync(kernel)) {
+      throw new AppError("NOT_FOUND", `No kernel ${image.kernver} in '${image.path}'`, "Install it in the image, or pass --kernfile PATH");
+    }
+    copyFileSync(kernel, join(boot, `${kernfile}.partial`));
+    renameSync(join(boot, `${kernfile}.partial`), join(boot, kernfile));
+    if (o.initrdSource) {
+      copyFileSync(o.initrdSource, join(boot, `${initrdfile}.partial`));
+    } else if (o.buildInitramfs) {
+      log(`building the initramfs with dracut inside ${image.path}`);
+      await o.buildInitramfs(image, join(boot, `${initrdfile}.partial`));
+    } else {
+      throw new AppError("NOT_IMPLEMENTED", "No initramfs builder available", "Pass --initrdfile PATH");
+    }
+    renameSync(join(boot, `${initrdfile}.partial`), join(boot, initrdfile));
+  }
+  const updated = await o.store.write(async (tx) => {
+    if (!packed) throw new AppError("NOT_FOUND", `Osimage '${image.name}' has no packed image yet`, "Run 'luna osimage pack' without --boot-only first");
+    const files = { ...packed, kernfile, initrdfile };
+    return packed === current ? setBootFiles(tx, image.name, kernfile, initrdfile) : addImageVersion(tx, image.name, files, packed.created);
+  });
+  await pruneVersions(o.store, updated.name, torrents, log);
+  return { image: updated, version: packed, seconds: (performance.now() - started) / 1000, bytesRead };
+}
+
+async function setBootFiles(tx: Parameters<Parameters<Store["write"]>[0]>[0], name: string, kernfile: string, initrdfile: string) {
+  const image = await mustGet(tx, "osimage", name);
+  const next = { ...image, kernfile, initrdfile };
+  await tx.update("osimage", next);
+  return next;
+}
+
+async function pruneVersions(store: Store, name: string, torrents: string, log: (l: string) => void): Promise<void> {
+  const gone = await store.write(async (tx) => {
+    const image = await mustGet(tx, "osimage", name);
+    const unused = unusedVersions(image, await tx.list("node"));
+    if (unused.length === 0) return [];
+    await tx.update("osimage", { ...image, versions: image.versions.filter((v) => !unused.includes(v)) });
+    return unused;
+  });
+  for (const v of gone) {
+    rmSync(join(torrents, v.tarball), { force: true });
+    rmSync(join(torrents, v.torrent), { force: true });
+    log(`removed unused version ${v.version} (${v.tarball})`);
+  }
+}
