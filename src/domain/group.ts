@@ -5,7 +5,7 @@
  * removing it gives them back.
  */
 import { assign, releaseIface } from "./addresses.ts";
-import { checkName, mustGet, requireCluster } from "./common.ts";
+import { checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Group, GroupInterface } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -89,6 +89,8 @@ export async function addGroup(tx: StoreWriter, input: GroupAdd): Promise<Group>
 }
 
 export interface GroupChange {
+  method?: string;
+  seed_tail?: string;
   osimage?: string;
   domain?: string;
   bmcsetup?: string;
@@ -112,6 +114,13 @@ export async function changeGroup(tx: StoreWriter, name: string, change: GroupCh
     g.boot_if = change.boot_if === "" ? "" : findIface(g, change.boot_if).name;
   if (change.torrent_if !== undefined)
     g.torrent_if = change.torrent_if === "" ? "" : findIface(g, change.torrent_if).name;
+  if (change.method !== undefined) {
+    if (change.method !== "torrent" && change.method !== "http") {
+      throw new AppError("INVALID_ARGUMENT", `Unknown method '${change.method}'`, "Use torrent or http");
+    }
+    g.method = change.method;
+  }
+  if (change.seed_tail !== undefined) g.seed_tail = parseInteger("seed_tail", change.seed_tail, 0, 86400);
   for (const key of ["kernopts", "prescript", "partscript", "postscript", "comment"] as const) {
     const v = change[key];
     if (v !== undefined) g[key] = v;

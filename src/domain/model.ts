@@ -131,6 +131,10 @@ export const GroupSchema = T.Object({
   partscript: T.String(),
   postscript: T.String(),
   kernopts: T.String(),
+  /** how nodes fetch the image: the swarm (default) or plain HTTP from the head node */
+  method: T.Optional(T.Union([T.Literal("torrent"), T.Literal("http")])),
+  /** seconds a node keeps seeding after its install while peers still download (default 60) */
+  seed_tail: T.Optional(T.Integer({ minimum: 0, maximum: 86400 })),
   comment: T.String(),
 });
 export type Group = Static<typeof GroupSchema>;

@@ -190,7 +190,9 @@ const INSTALLING = /^(boot\.request|install\.(request|prescript|setupbmc|partscr
  */
 export function unusedVersions(image: OsImage, nodes: Node[]): OsImageVersion[] {
   const busy = new Set(
-    nodes.filter((n) => n.status && INSTALLING.test(n.status.step) && n.imageversion).map((n) => n.imageversion as string),
+    nodes
+      .filter((n) => n.status && INSTALLING.test(n.status.step) && n.imageversion)
+      .map((n) => n.imageversion as string),
   );
   return image.versions.filter((v) => v.version !== image.current && !busy.has(`${image.id}:${v.version}`));
 }

@@ -51,7 +51,11 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   const cluster = await requireCluster(o.store);
   const image = await mustGet(o.store, "osimage", o.name);
   if (!cluster.frontend_address) {
-    throw new AppError("INVALID_ARGUMENT", "The frontend address is not set; torrents need the tracker's address", "luna cluster change --frontend_address IP");
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      "The frontend address is not set; torrents need the tracker's address",
+      "luna cluster change --frontend_address IP",
+    );
   }
   if (!existsSync(image.path)) throw new AppError("NOT_FOUND", `Image tree '${image.path}' does not exist`);
   const torrents = join(cluster.path, "torrents");
@@ -82,7 +86,14 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       comment: `luna osimage ${image.name} version ${next}`,
     });
     atomicWrite(join(torrents, `${base}.torrent`), torrent);
-    packed = { version: next, tarball, torrent: `${base}.torrent`, infohash, size, created: (o.now?.() ?? new Date()).toISOString() };
+    packed = {
+      version: next,
+      tarball,
+      torrent: `${base}.torrent`,
+      infohash,
+      size,
+      created: (o.now?.() ?? new Date()).toISOString(),
+    };
   }
   let kernfile = image.kernfile;
   let initrdfile = image.initrdfile;
@@ -91,7 +102,11 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     initrdfile = `${image.name}-initramfs-${image.kernver}`;
     const kernel = o.kernelSource ?? kernelFile(image.path, image.kernver);
     if (!kernel || !existsSync(kernel)) {
-      throw new AppError("NOT_FOUND", `No kernel ${image.kernver} in '${image.path}'`, "Install it in the image, or pass --kernfile PATH");
+      throw new AppError(
+        "NOT_FOUND",
+        `No kernel ${image.kernver} in '${image.path}'`,
+        "Install it in the image, or pass --kernfile PATH",
+      );
     }
     copyFileSync(kernel, join(boot, `${kernfile}.partial`));
     renameSync(join(boot, `${kernfile}.partial`), join(boot, kernfile));
@@ -106,22 +121,39 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     renameSync(join(boot, `${initrdfile}.partial`), join(boot, initrdfile));
   }
   const updated = await o.store.write(async (tx) => {
-    if (!packed) throw new AppError("NOT_FOUND", `Osimage '${image.name}' has no packed image yet`, "Run 'luna osimage pack' without --boot-only first");
+    if (!packed)
+      throw new AppError(
+        "NOT_FOUND",
+        `Osimage '${image.name}' has no packed image yet`,
+        "Run 'luna osimage pack' without --boot-only first",
+      );
     const files = { ...packed, kernfile, initrdfile };
-    return packed === current ? setBootFiles(tx, image.name, kernfile, initrdfile) : addImageVersion(tx, image.name, files, packed.created);
+    return packed === current
+      ? setBootFiles(tx, image.name, kernfile, initrdfile)
+      : addImageVersion(tx, image.name, files, packed.created);
   });
   await pruneVersions(o.store, updated.name, torrents, log);
   return { image: updated, version: packed, seconds: (performance.now() - started) / 1000, bytesRead };
 }
 
-async function setBootFiles(tx: Parameters<Parameters<Store["write"]>[0]>[0], name: string, kernfile: string, initrdfile: string) {
+async function setBootFiles(
+  tx: Parameters<Parameters<Store["write"]>[0]>[0],
+  name: string,
+  kernfile: string,
+  initrdfile: string,
+) {
   const image = await mustGet(tx, "osimage", name);
   const next = { ...image, kernfile, initrdfile };
   await tx.update("osimage", next);
   return next;
 }
 
-async function pruneVersions(store: Store, name: string, torrents: string, log: (l: string) => void): Promise<void> {
+async function pruneVersions(
+  store: Store,
+  name: string,
+  torrents: string,
+  log: (l: string) => void,
+): Promise<void> {
   const gone = await store.write(async (tx) => {
     const image = await mustGet(tx, "osimage", name);
     const unused = unusedVersions(image, await tx.list("node"));

@@ -22,7 +22,19 @@ const COMPRESSOR: Record<Compression, string> = {
 
 /** Bytes tar will read, as `du` counts them (excluded folders' contents left out). */
 export function estimateSize(root: string): number {
-  const du = Bun.spawnSync(["du", "-sxb", "--exclude=./proc/*", "--exclude=./sys/*", "--exclude=./dev/*", "--exclude=./tmp/*", "--exclude=./run/*", "."], { cwd: root });
+  const du = Bun.spawnSync(
+    [
+      "du",
+      "-sxb",
+      "--exclude=./proc/*",
+      "--exclude=./sys/*",
+      "--exclude=./dev/*",
+      "--exclude=./tmp/*",
+      "--exclude=./run/*",
+      ".",
+    ],
+    { cwd: root },
+  );
   return Number(du.stdout.toString().split(/\s/)[0]) || 0;
 }
 
@@ -37,7 +49,10 @@ export async function writeTarball(
 tar -C "$1" --one-file-system --numeric-owner --xattrs --xattrs-include='*' --acls \\
   --exclude=./proc/* --exclude=./sys/* --exclude=./dev/* --exclude=./tmp/* --exclude=./run/* \\
   --checkpoint=${CHECKPOINT} --checkpoint-action=echo=luna-checkpoint:%u -cf - . | ${COMPRESSOR[compression]}`;
-  const proc = Bun.spawn(["bash", "-c", script, "luna-pack", root, tmp], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn(["bash", "-c", script, "luna-pack", root, tmp], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
   const errors: string[] = [];
   const decoder = new TextDecoder();
   let buffer = "";
@@ -54,7 +69,11 @@ tar -C "$1" --one-file-system --numeric-owner --xattrs --xattrs-include='*' --ac
   const code = await proc.exited;
   if (code !== 0) {
     rmSync(tmp, { force: true });
-    throw new AppError("EXTERNAL_COMMAND", `Packing '${root}' failed (exit ${code}): ${errors.slice(-3).join("; ") || "no message"}`, "Check that tar and zstd are installed and the image tree is readable");
+    throw new AppError(
+      "EXTERNAL_COMMAND",
+      `Packing '${root}' failed (exit ${code}): ${errors.slice(-3).join("; ") || "no message"}`,
+      "Check that tar and zstd are installed and the image tree is readable",
+    );
   }
   const fd = openSync(tmp, "r");
   try {

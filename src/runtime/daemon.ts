@@ -30,7 +30,7 @@ export function httpService(store: Store, o: DaemonOptions): Service {
         log: o.log,
         now: () => new Date(),
         secureInstall: o.secureInstall,
-        method: "http",
+
         counters,
       });
       server = app.listen({ hostname: o.host, port: o.port });

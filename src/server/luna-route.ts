@@ -30,7 +30,6 @@ export interface LunaRouteOptions {
   now: () => Date;
   /** refuse install scripts to addresses that are not the node's (default on) */
   secureInstall: boolean;
-  method: "http" | "torrent";
   bySwitch?: SwitchMatcher;
   counters: { installRefused: number; unknownNodes: number; statusReports: number };
 }
@@ -132,8 +131,13 @@ async function install(
   }
   await o.store.write(async (tx) => {
     const fresh = await mustGet(tx, "node", name);
-    const version = data.image.version ? `${(await mustGet(tx, "osimage", data.image.name)).id}:${data.image.version.version}` : undefined;
-    await tx.update("node", { ...withStatus(fresh, "install.request", now), ...(version ? { imageversion: version } : {}) });
+    const version = data.image.version
+      ? `${(await mustGet(tx, "osimage", data.image.name)).id}:${data.image.version.version}`
+      : undefined;
+    await tx.update("node", {
+      ...withStatus(fresh, "install.request", now),
+      ...(version ? { imageversion: version } : {}),
+    });
   });
-  return text(renderInstallScript(data, { method: o.method }), 200);
+  return text(renderInstallScript(data), 200);
 }

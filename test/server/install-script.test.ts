@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { changeCluster } from "../../src/domain/cluster.ts";
+import { changeGroup } from "../../src/domain/group.ts";
 import { changeNode } from "../../src/domain/node.ts";
 import { createApp } from "../../src/server/app.ts";
 import { clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
@@ -20,7 +21,7 @@ test("install script unpacks the image, writes hostname and ifcfg, and reports i
     log: { info() {}, warn() {}, error() {} },
     now: () => new Date(),
     secureInstall: true,
-    method: "http",
+
     counters,
   });
   const server = app.listen({ hostname: "127.0.0.1", port: 0 });
@@ -31,6 +32,7 @@ test("install script unpacks the image, writes hostname and ifcfg, and reports i
       await changeCluster(tx, { frontend_port: String(port) });
       // Never let a test program the BMC of the machine it runs on.
       await changeNode(tx, "node001", { setupbmc: "n" });
+      await changeGroup(tx, "compute", { method: "http" });
     });
     const base = `http://127.0.0.1:${port}`;
     // As the node does: boot → discovery (binds this address) → install script.

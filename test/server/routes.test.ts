@@ -24,7 +24,7 @@ function suite(mode: "handle" | "listen") {
         log: silent,
         now: FIXED,
         secureInstall: mode === "listen",
-        method: "http",
+
         counters,
       });
       if (mode === "handle") {

@@ -30,6 +30,11 @@ const changeArgs: ArgsDef = {
   boot_if: { type: "string", description: "interface the node boots from" },
   torrent_if: { type: "string", alias: ["ti"], description: "interface used for BitTorrent ('' clears)" },
   kernopts: { type: "string", description: "extra kernel options for the group" },
+  method: { type: "string", description: "how nodes fetch the image: torrent (default) or http" },
+  seed_tail: {
+    type: "string",
+    description: "seconds a node keeps seeding after install while peers download (default 60)",
+  },
   prescript: { type: "boolean", alias: ["pre"], description: "edit the prescript (stdin or $EDITOR)" },
   partscript: {
     type: "boolean",
@@ -140,6 +145,8 @@ function groupView(l: Lookup, g: Group) {
     torrent_if: g.torrent_if,
     interfaces: ifs.json,
     kernopts: g.kernopts,
+    method: g.method ?? "torrent",
+    seed_tail: g.seed_tail ?? 60,
     prescript: g.prescript,
     partscript: g.partscript,
     postscript: g.postscript,
@@ -153,6 +160,7 @@ function groupView(l: Lookup, g: Group) {
     boot_if: g.boot_if || "-",
     torrent_if: g.torrent_if || "-",
     interfaces: ifs.text || "-",
+    seed_tail: String(json.seed_tail),
   };
   return { json, text };
 }

@@ -99,7 +99,7 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         if (type === "boot") return ctx.out(renderNodeBoot(data).trimEnd());
         if (type !== "install")
           throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
-        ctx.out(renderInstallScript(data, { method: "http" }).trimEnd());
+        ctx.out(renderInstallScript(data).trimEnd());
       },
     }),
 });

@@ -43,8 +43,16 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
   };
   let initrdSource = source("initrdfile", a.initrdfile);
   if (a.copy_boot && image) {
-    initrdSource = [join(image.path, "boot", `initramfs-${image.kernver}.img`), join(image.path, "boot", `initrd.img-${image.kernver}`)].find((p) => existsSync(p));
-    if (!initrdSource) throw new AppError("NOT_FOUND", `No initramfs for ${image.kernver} in ${image.path}/boot`, "Build one in the image, or let pack build it");
+    initrdSource = [
+      join(image.path, "boot", `initramfs-${image.kernver}.img`),
+      join(image.path, "boot", `initrd.img-${image.kernver}`),
+    ].find((p) => existsSync(p));
+    if (!initrdSource)
+      throw new AppError(
+        "NOT_FOUND",
+        `No initramfs for ${image.kernver} in ${image.path}/boot`,
+        "Build one in the image, or let pack build it",
+      );
   }
   const tty = Boolean(process.stderr.isTTY);
   const r = await packImage({

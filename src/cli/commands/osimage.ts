@@ -209,13 +209,18 @@ export function createOsImageCommand(ctx: CliContext) {
       verb({
         noun: N,
         name: "pack",
-        description: "pack an image: tarball + torrent (seeded by the daemon), kernel and initramfs into <path>/boot",
+        description:
+          "pack an image: tarball + torrent (seeded by the daemon), kernel and initramfs into <path>/boot",
         args: {
           ...nameArgs(N),
           image: { type: "boolean", alias: ["i", "image-only"], description: "tarball and torrent only" },
           boot: { type: "boolean", alias: ["b", "boot-only"], description: "kernel and initramfs only" },
           compress: { type: "string", description: "zstd (default), gzip or none" },
-          copy_boot: { type: "boolean", alias: ["c"], description: "take the initramfs from the image's /boot instead of building one" },
+          copy_boot: {
+            type: "boolean",
+            alias: ["c"],
+            description: "take the initramfs from the image's /boot instead of building one",
+          },
           kernfile: { type: "string", description: "kernel file to use instead of the image's" },
           initrdfile: { type: "string", description: "initramfs file to use instead of building one" },
         },

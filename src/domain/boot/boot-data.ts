@@ -48,6 +48,8 @@ export interface BootData {
   partscript: string;
   postscript: string;
   torrentIf: string;
+  method: "torrent" | "http";
+  seedTail: number;
 }
 
 export async function loadBootData(tx: StoreReader, node: Node): Promise<BootData> {
@@ -112,5 +114,7 @@ export async function loadBootData(tx: StoreReader, node: Node): Promise<BootDat
     partscript: group.partscript,
     postscript: group.postscript,
     torrentIf: group.torrent_if,
+    method: group.method ?? "torrent",
+    seedTail: group.seed_tail ?? 60,
   };
 }

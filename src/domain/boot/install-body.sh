@@ -85,12 +85,60 @@ luna_fetch_http() {
   curl --silent --show-error --fail --retry 5 --retry-delay 3 "$LUNA_TARBALL_URL" | luna_decompress | luna_untar
 }
 
-# The download seam: the torrent method (aria2c) plugs in here.
+LUNA_ARIA2_PID=
+LUNA_DL_DIR=
+
+# BitTorrent with aria2c: our tracker only (the torrent's announce URL is replaced so a
+# renamed head node still works), no DHT/LSD/PEX, pieces verified by aria2c as they arrive.
+# aria2c keeps running after the download completes, so this node serves its peers while it
+# unpacks and until the seeding tail ends (luna_seed_tail).
+luna_fetch_torrent() {
+  LUNA_DL_DIR="$LUNA_ROOT/.luna-download"
+  mkdir -p "$LUNA_DL_DIR" || return 1
+  local torrent="$LUNA_DL_DIR/image.torrent" flag="$LUNA_DL_DIR/complete" hook="$LUNA_DL_DIR/on-complete.sh"
+  curl --silent --show-error --fail --retry 5 --retry-delay 3 -o "$torrent" "$LUNA_TORRENT_URL" || return 1
+  printf '#!/bin/sh\ntouch "%s"\n' "$flag" > "$hook"
+  chmod 755 "$hook"
+  aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
+    --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
+    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval=5 \
+    --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
+    --on-bt-download-complete="$hook" --summary-interval=0 --console-log-level=warn \
+    --quiet=true --stop-with-process=$$ "$torrent" &
+  LUNA_ARIA2_PID=$!
+  while [ ! -e "$flag" ]; do
+    kill -0 "$LUNA_ARIA2_PID" 2>/dev/null || { luna_log "aria2c exited before the download completed"; return 1; }
+    sleep 1
+  done
+  luna_stage unpack
+  luna_decompress < "$LUNA_DL_DIR/$LUNA_TARBALL" | luna_untar
+}
+
+# Keeps seeding after the install until no peer is still downloading (the tracker's scrape
+# says incomplete=0) or LUNA_SEED_TAIL seconds have passed; 0 stops at once.
+luna_seed_tail() {
+  [ -n "$LUNA_ARIA2_PID" ] || return 0
+  local waited=0 incomplete
+  while [ "$waited" -lt "$LUNA_SEED_TAIL" ] && kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; do
+    incomplete=$(curl --silent --max-time 5 "${LUNA_TRACKER_URL%/announce}/scrape?info_hash=${LUNA_INFOHASH_URL}" \
+      | tr -c '[:print:]' '.' | sed -n 's/.*10:incompletei\([0-9]*\)e.*/\1/p')
+    [ "$incomplete" = 0 ] && break
+    sleep 2
+    waited=$((waited + 2))
+  done
+  kill "$LUNA_ARIA2_PID" 2>/dev/null
+  wait "$LUNA_ARIA2_PID" 2>/dev/null
+  rm -rf "$LUNA_DL_DIR"
+  luna_log "stopped seeding after ${waited} s"
+}
+
+# The download step: plain HTTP from the head node, or the swarm.
 luna_download() {
   luna_stage download
   case "$LUNA_METHOD" in
     http) luna_fetch_http || luna_fail "download or unpack of ${LUNA_TARBALL_URL} failed" ;;
-    *) luna_fail "download method '${LUNA_METHOD}' is not available in this luna" ;;
+    torrent) luna_fetch_torrent || luna_fail "BitTorrent download or unpack of ${LUNA_TORRENT_URL} failed" ;;
+    *) luna_fail "unknown download method '${LUNA_METHOD}'" ;;
   esac
 }
 
@@ -167,7 +215,9 @@ luna_main() {
   luna_stage partscript
   luna_run_script partscript "$LUNA_PARTSCRIPT"
   mkdir -p "$LUNA_ROOT" 2>/dev/null
-  [ -d "$LUNA_ROOT" ] && [ -w "$LUNA_ROOT" ] || luna_fail "${LUNA_ROOT} is not a writable folder after the partscript"
+  if [ ! -d "$LUNA_ROOT" ] || [ ! -w "$LUNA_ROOT" ]; then
+    luna_fail "${LUNA_ROOT} is not a writable folder after the partscript"
+  fi
   luna_download
   luna_setnet
   luna_stage postscript
@@ -175,6 +225,7 @@ luna_main() {
   LUNA_STAGE=success
   luna_status install.success
   luna_log "install of ${LUNA_NODE} finished"
+  luna_seed_tail
 }
 
 luna_main "$@"

@@ -14,12 +14,9 @@ export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const arr = (name: string, values: (string | number)[]) =>
   `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
 
-export interface InstallOptions {
-  /** "http" until the torrent download lands; later per group or cluster. */
-  method: "http" | "torrent";
-}
+const urlBytes = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
 
-export function renderInstallScript(d: BootData, opts: InstallOptions): string {
+export function renderInstallScript(d: BootData): string {
   const v = d.image.version;
   const ifs = d.interfaces;
   const lines = [
@@ -36,7 +33,10 @@ export function renderInstallScript(d: BootData, opts: InstallOptions): string {
     `LUNA_TARBALL_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.tarball) : "")}`,
     `LUNA_TORRENT_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.torrent) : "")}`,
     `LUNA_TRACKER_URL=${shQuote(announceUrl(d.endpoint))}`,
-    `LUNA_METHOD=${shQuote(opts.method)}`,
+    `LUNA_TARBALL=${shQuote(v?.tarball ?? "")}`,
+    `LUNA_INFOHASH_URL=${shQuote(urlBytes(v?.infohash ?? ""))}`,
+    `LUNA_METHOD=${shQuote(d.method)}`,
+    `LUNA_SEED_TAIL=${d.seedTail}`,
     `LUNA_BOOT_IF=${shQuote(d.bootIf?.name ?? "")}`,
     `LUNA_TORRENT_IF=${shQuote(d.torrentIf)}`,
     `LUNA_SETUPBMC=${d.setupbmc && d.bmc ? 1 : 0}`,
