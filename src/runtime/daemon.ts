@@ -6,6 +6,8 @@ import { type Config, parseStoreSpec } from "../config/config.ts";
 import type { Store } from "../domain/store.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
+import type { PeerOut } from "../torrent/announce.ts";
+import { createTracker } from "../torrent/tracker.ts";
 import { openStore } from "./open-store.ts";
 import { type Service, supervise } from "./supervisor.ts";
 
@@ -19,9 +21,10 @@ export interface DaemonOptions {
   onListening?: (port: number) => void;
 }
 
-export function httpService(store: Store, o: DaemonOptions): Service {
+export function httpService(store: Store, o: DaemonOptions, seeders: () => PeerOut[]): Service {
   let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
+  const tracker = createTracker({ store, now: () => new Date(), seeders, log: o.log });
   return {
     name: "http",
     async start() {
@@ -30,8 +33,8 @@ export function httpService(store: Store, o: DaemonOptions): Service {
         log: o.log,
         now: () => new Date(),
         secureInstall: o.secureInstall,
-
         counters,
+        tracker,
       });
       server = app.listen({ hostname: o.host, port: o.port });
       const port = server.server?.port ?? o.port;
@@ -46,7 +49,7 @@ export function httpService(store: Store, o: DaemonOptions): Service {
 
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const store = await openStore(parseStoreSpec(o.config.store));
-  const sup = await supervise([httpService(store, o)], o.log);
+  const sup = await supervise([httpService(store, o, () => [])], o.log);
   const code = await sup.done;
   await store.close();
   return code;

@@ -1,0 +1,131 @@
+/**
+ * The tracker through the app (`/announce`, `/scrape`), with peers in a real SQLite store:
+ * only packed images are tracked, compact and plain peer lists, the seeder always first,
+ * `stopped` forgets a peer, and malformed announces are refused without storing anything.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import bencode from "bencode";
+import { createApp } from "../../src/server/app.ts";
+import { createTracker } from "../../src/torrent/tracker.ts";
+import { type ClusterFixture, clusterFixture } from "../helpers/cluster-fixture.ts";
+
+const HASH = "0".repeat(40); // the fixture's packed version
+const enc = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
+const peerId = (n: number) => enc(Buffer.from(`-AR0001-${String(n).padStart(12, "0")}`).toString("hex"));
+const decode = async (r: Response) =>
+  bencode.decode(new Uint8Array(await r.arrayBuffer())) as Record<string, unknown>;
+
+describe("tracker", () => {
+  let fx: ClusterFixture;
+  let get: (path: string) => Promise<Response>;
+  beforeAll(async () => {
+    fx = await clusterFixture();
+    const tracker = createTracker({
+      store: fx.store,
+      now: () => new Date(),
+      seeders: () => [{ ip: "10.30.255.254", port: 7052, peerid: "ab".repeat(20) }],
+      log: { warn() {} },
+    });
+    const app = createApp({
+      store: fx.store,
+      log: { info() {}, warn() {}, error() {} },
+      now: () => new Date(),
+      secureInstall: true,
+      counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
+      tracker,
+    });
+    get = (path) => app.handle(new Request(`http://localhost${path}`));
+  });
+  afterAll(async () => {
+    await fx[Symbol.asyncDispose]();
+  });
+
+  const announce = (n: number, extra = "") => {
+    const params = new Map([
+      ["uploaded", "0"],
+      ["downloaded", "0"],
+      ["left", "100"],
+      ["compact", "1"],
+      ["ip", `10.30.0.${n}`],
+    ]);
+    for (const kv of extra.split("&").filter(Boolean)) {
+      const [k, v] = kv.split("=");
+      params.set(k as string, v ?? "");
+    }
+    const rest = [...params].map(([k, v]) => `&${k}=${v}`).join("");
+    return get(`/announce?info_hash=${enc(HASH)}&peer_id=${peerId(n)}&port=${6880 + n}${rest}`);
+  };
+
+  test("an announce for a packed image returns the seeder and the other peers in compact form", async () => {
+    expect((await announce(1, "&event=started")).status).toBe(200);
+    const body = await decode(await announce(2, "&event=started"));
+    expect(body.interval).toBe(10);
+    const peers = body.peers as Uint8Array;
+    expect(peers.length).toBe(12);
+    expect([...peers.slice(0, 6)]).toEqual([10, 30, 255, 254, 7052 >> 8, 7052 & 255]);
+    expect([...peers.slice(6, 12)]).toEqual([10, 30, 0, 1, 6881 >> 8, 6881 & 255]);
+    expect(body.incomplete).toBe(2);
+    expect(await fx.store.byName("peer", `${HASH}/10.30.0.2/6882`)).toMatchObject({
+      left: 100,
+      event: "started",
+    });
+  });
+
+  test("non-compact announces list peers with their ids", async () => {
+    const body = await decode(await announce(3, "&compact=0"));
+    const peers = body.peers as { ip: Uint8Array; port: number }[];
+    expect(peers.map((p) => new TextDecoder().decode(p.ip)).sort()).toEqual([
+      "10.30.0.1",
+      "10.30.0.2",
+      "10.30.255.254",
+    ]);
+  });
+
+  test("numwant caps the list but the seeder stays", async () => {
+    const body = await decode(await announce(4, "&numwant=1"));
+    expect((body.peers as Uint8Array).length).toBe(6);
+    expect([...(body.peers as Uint8Array).slice(0, 4)]).toEqual([10, 30, 255, 254]);
+  });
+
+  test("completed and stopped update the swarm", async () => {
+    await announce(1, "&event=completed&left=0");
+    const scrape = await decode(await get(`/scrape?info_hash=${enc(HASH)}`));
+    const files = scrape.files as Record<string, { complete: number; incomplete: number }>;
+    const entry = Object.values(files)[0];
+    expect(entry?.complete).toBe(1);
+    await announce(1, "&event=stopped");
+    expect(await fx.store.byName("peer", `${HASH}/10.30.0.1/6881`)).toBeUndefined();
+  });
+
+  test("an unknown info-hash is refused and not stored", async () => {
+    const before = await fx.store.dump();
+    const body = await decode(
+      await get(`/announce?info_hash=${enc("1".repeat(40))}&peer_id=${peerId(9)}&port=6999`),
+    );
+    expect(new TextDecoder().decode(body["failure reason"] as Uint8Array)).toContain("unknown torrent");
+    expect(await fx.store.dump()).toBe(before);
+  });
+
+  const BAD = [
+    "/announce",
+    `/announce?info_hash=${enc("00".repeat(19))}&peer_id=${peerId(1)}&port=1`,
+    `/announce?info_hash=${enc(HASH)}&port=6881`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=70000`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=0`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&left=-1`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&event=exploded`,
+    `/announce?info_hash=%zz${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&x=${"a".repeat(5000)}`,
+    `/scrape?info_hash=${enc("00".repeat(5))}`,
+  ];
+  for (const path of BAD) {
+    test(`malformed ${path.slice(0, 50)}… gets a failure reason and stores nothing`, async () => {
+      const before = await fx.store.dump();
+      const r = await get(path);
+      expect(r.status).toBe(400);
+      expect(Object.keys(await decode(r))).toEqual(["failure reason"]);
+      expect(await fx.store.dump()).toBe(before);
+    });
+  }
+});
