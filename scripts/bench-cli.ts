@@ -9,6 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { replaceSection } from "./lib/docs.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -86,14 +87,7 @@ try {
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${runs} runs each, medians; ${smoke ? "SMOKE RUN" : "full run"}.`;
   console.log(`${header}\n\n${table}`);
   if (writeTo) {
-    const text = await Bun.file(writeTo)
-      .text()
-      .catch(() => "# Benchmarks\n");
-    const section = `<!-- bench-cli:start -->\n${header}\n\nCommand: \`bun scripts/bench-cli.ts --nodes ${nodes} --runs ${runs} --write ${writeTo}\`\n\n${table}\n<!-- bench-cli:end -->`;
-    const replaced = text.includes("<!-- bench-cli:start -->")
-      ? text.replace(/<!-- bench-cli:start -->[\s\S]*<!-- bench-cli:end -->/, section)
-      : `${text.trimEnd()}\n\n## CLI start-up\n\n${section}\n`;
-    writeFileSync(writeTo, replaced);
+    replaceSection(writeTo, "bench-cli", "CLI start-up", `${header}\n\nCommand: \`bun scripts/bench-cli.ts --nodes ${nodes} --runs ${runs} --write ${writeTo}\`\n\n${table}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
