@@ -10,12 +10,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { changeCluster } from "../src/domain/cluster.ts";
+import { changeCluster, initCluster } from "../src/domain/cluster.ts";
 import { addGroup, changeInterface } from "../src/domain/group.ts";
 import { addNetwork } from "../src/domain/network.ts";
 import { addNodes, changeNode } from "../src/domain/node.ts";
 import { addImageVersion, addOsImage } from "../src/domain/osimage.ts";
-import { initCluster } from "../src/domain/cluster.ts";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { replaceSection } from "./lib/docs.ts";
 
@@ -26,18 +25,28 @@ const writeTo = argv.includes("--write") ? argv[argv.indexOf("--write") + 1] : u
 const STATUSES = 10;
 
 const dir = mkdtempSync(join(tmpdir(), "luna-bench-req-"));
-const mac = (i: number) => `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
+const mac = (i: number) =>
+  `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
 const procs: ReturnType<typeof Bun.spawn>[] = [];
 
 async function waitUp(url: string) {
   for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await Bun.sleep(50);
   }
   throw new Error(`${url} did not come up`);
 }
 
-async function load(base: string, paths: (i: number) => string[]): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+async function load(
+  base: string,
+  paths: (i: number) => string[],
+): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const lat: number[] = [];
   let errors = 0;
   const t0 = performance.now();
@@ -61,9 +70,15 @@ async function load(base: string, paths: (i: number) => string[]): Promise<{ rps
 try {
   const luna = join(dir, "luna");
   Bun.spawnSync([process.execPath, "scripts/build.ts", luna]);
-  writeFileSync(join(dir, "bare.ts"), 'import { Elysia } from "elysia";\nnew Elysia().get("/", () => "ok").listen({ hostname: "127.0.0.1", port: Number(process.argv[2]) });\n');
+  writeFileSync(
+    join(dir, "bare.ts"),
+    'import { Elysia } from "elysia";\nnew Elysia().get("/", () => "ok").listen({ hostname: "127.0.0.1", port: Number(process.argv[2]) });\n',
+  );
   const bare = join(dir, "bare");
-  Bun.spawnSync([process.execPath, "build", join(dir, "bare.ts"), "--compile", "--minify", "--outfile", bare], { cwd: process.cwd() });
+  Bun.spawnSync(
+    [process.execPath, "build", join(dir, "bare.ts"), "--compile", "--minify", "--outfile", bare],
+    { cwd: process.cwd() },
+  );
 
   const store = openSqliteStore(join(dir, "luna.db"));
   const lunaPort = 20000 + Math.floor(Math.random() * 20000);
@@ -72,15 +87,35 @@ try {
     await changeCluster(tx, { frontend_port: String(lunaPort) });
     await addNetwork(tx, { name: "cluster", network: "10.30.0.0", prefix: 16 });
     await addOsImage(tx, { name: "compute", path: dir, kernels: ["6.1.0"] });
-    await addImageVersion(tx, "compute", { tarball: "c-1.tar.zst", torrent: "c-1.torrent", infohash: "0".repeat(40), size: 1, kernfile: "k", initrdfile: "i" }, new Date().toISOString());
+    await addImageVersion(
+      tx,
+      "compute",
+      {
+        tarball: "c-1.tar.zst",
+        torrent: "c-1.torrent",
+        infohash: "0".repeat(40),
+        size: 1,
+        kernfile: "k",
+        initrdfile: "i",
+      },
+      new Date().toISOString(),
+    );
     await addGroup(tx, { name: "compute", osimage: "compute", interface: "eth0" });
     await changeInterface(tx, "compute", "eth0", { op: "setnet", network: "cluster" });
-    const nodes = await addNodes(tx, "compute", Array.from({ length: N }, (_, i) => `node${String(i + 1).padStart(4, "0")}`));
+    const nodes = await addNodes(
+      tx,
+      "compute",
+      Array.from({ length: N }, (_, i) => `node${String(i + 1).padStart(4, "0")}`),
+    );
     for (const [i, n] of nodes.entries()) await changeNode(tx, n.name, { mac: mac(i + 1) });
   });
   await store.close();
 
-  const daemon = Bun.spawn([luna, "daemon", "--host", "127.0.0.1", "--port", String(lunaPort)], { env: { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" }, stdout: "ignore", stderr: "ignore" });
+  const daemon = Bun.spawn([luna, "daemon", "--host", "127.0.0.1", "--port", String(lunaPort)], {
+    env: { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   procs.push(daemon);
   const barePort = lunaPort + 1;
   procs.push(Bun.spawn([bare, String(barePort)], { stdout: "ignore", stderr: "ignore" }));
@@ -95,12 +130,16 @@ try {
       "/luna?step=boot",
       `/luna?step=discovery&hwdata=${mac(i + 1)}`,
       `/luna?step=install&node=${name}`,
-      ...Array.from({ length: STATUSES }, (_, k) => `/luna?step=install&node=${name}&status=install.bench${k}`),
+      ...Array.from(
+        { length: STATUSES },
+        (_, k) => `/luna?step=install&node=${name}&status=install.bench${k}`,
+      ),
     ];
   };
   const ceiling = await load(bareBase, () => Array.from({ length: 3 + STATUSES }, () => "/"));
   const ours = await load(lunaBase, nodePaths);
-  const row = (name: string, r: typeof ours) => `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
+  const row = (name: string, r: typeof ours) =>
+    `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${N} simulated nodes at once, each boot + discovery + install + ${STATUSES} status reports (${N * (3 + STATUSES)} requests); one Bun client process; ${smoke ? "SMOKE RUN" : "full run"}.`;
   const table = [
     "| server | requests/s | p50 ms | p99 ms | errors |",
@@ -112,7 +151,13 @@ try {
   ].join("\n");
   console.log(`${header}\n\n${table}`);
   if (ours.errors > 0) process.exitCode = 1;
-  if (writeTo) replaceSection(writeTo, "bench-boot-requests", "Control plane under a boot storm", `${header}\n\nCommand: \`bun scripts/bench-boot-requests.ts --nodes ${N} --write ${writeTo}\`\n\n${table}`);
+  if (writeTo)
+    replaceSection(
+      writeTo,
+      "bench-boot-requests",
+      "Control plane under a boot storm",
+      `${header}\n\nCommand: \`bun scripts/bench-boot-requests.ts --nodes ${N} --write ${writeTo}\`\n\n${table}`,
+    );
 } finally {
   for (const p of procs) p.kill();
   await Promise.all(procs.map((p) => p.exited));

@@ -87,7 +87,12 @@ try {
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${runs} runs each, medians; ${smoke ? "SMOKE RUN" : "full run"}.`;
   console.log(`${header}\n\n${table}`);
   if (writeTo) {
-    replaceSection(writeTo, "bench-cli", "CLI start-up", `${header}\n\nCommand: \`bun scripts/bench-cli.ts --nodes ${nodes} --runs ${runs} --write ${writeTo}\`\n\n${table}`);
+    replaceSection(
+      writeTo,
+      "bench-cli",
+      "CLI start-up",
+      `${header}\n\nCommand: \`bun scripts/bench-cli.ts --nodes ${nodes} --runs ${runs} --write ${writeTo}\`\n\n${table}`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

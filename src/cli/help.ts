@@ -20,10 +20,13 @@ export async function renderHelp(cmd: CommandDef, path: string[]): Promise<strin
     if (meta.description) lines.push(meta.description, "");
     lines.push("Commands:");
     const rows: [string, string][] = [];
+    // Top-level summaries are static so `luna --help` does not load every command's code.
+    const summaries = (meta as { summaries?: Record<string, string> }).summaries;
     for (const [name, sub] of Object.entries(subs)) {
-      const def = await resolve(sub as CommandDef);
+      const summary = summaries?.[name];
+      const def = summary === undefined ? await resolve(sub as CommandDef) : undefined;
       const m = def ? await resolve(def.meta) : undefined;
-      rows.push([name, m?.description ?? ""]);
+      rows.push([name, summary ?? m?.description ?? ""]);
     }
     const w = Math.max(...rows.map((r) => r[0].length));
     for (const [n, d] of rows) lines.push(`  ${n.padEnd(w)}  ${d}`);

@@ -7,9 +7,24 @@ import type { CliContext } from "./context.ts";
 
 export const VERSION = "0.1.0";
 
+const SUMMARIES: Record<string, string> = {
+  cluster: "cluster-wide settings, DHCP and DNS configuration",
+  osimage: "OS images: the directory trees nodes boot, and packing them",
+  bmcsetup: "BMC (IPMI) credentials and channels for groups",
+  network: "IP networks and their address pools",
+  switch: "Ethernet switches polled over SNMP to find nodes by port",
+  otherdev: "other devices that need names and addresses",
+  group: "groups of nodes: image, interfaces, networks and scripts",
+  node: "compute nodes: add, change, boot status, power",
+  daemon: "the boot server, tracker and seeder (also lweb / ltorrent start|stop|status)",
+  version: "print the version",
+};
+
 export function createMainCommand(ctx: CliContext): CommandDef {
   return defineCommand({
     meta: {
+      // `summaries` is read by help.ts (citty ignores unknown meta keys).
+      ...({ summaries: SUMMARIES } as object),
       name: "luna",
       version: VERSION,
       description:

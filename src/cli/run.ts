@@ -81,7 +81,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const globals = splitGlobals(argv);
     debug = globals.debug;
-    const config = loadConfig({ flags: globals, env: process.env });
+    const config = await loadConfig({ flags: globals, env: process.env });
     context = createContext(config);
     const main = createMainCommand(context);
     const { cmd, path } = await findCommand(main, globals.rest);
