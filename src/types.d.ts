@@ -22,6 +22,15 @@ declare module "create-torrent" {
 }
 
 declare module "parse-torrent" {
-  function parseTorrent(input: Uint8Array | string): Promise<{ infoHash: string; name?: string; length?: number; pieceLength: number; urlList: string[]; announce: string[] }>;
+  function parseTorrent(
+    input: Uint8Array | string,
+  ): Promise<{
+    infoHash: string;
+    name?: string;
+    length?: number;
+    pieceLength: number;
+    urlList: string[];
+    announce: string[];
+  }>;
   export default parseTorrent;
 }

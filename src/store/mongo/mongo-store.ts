@@ -64,7 +64,11 @@ export async function openMongoStore(url: string): Promise<Store> {
   } catch (e) {
     await client.close().catch(() => {});
     if (e instanceof AppError) throw e;
-    throw new AppError("STORE_UNAVAILABLE", `Cannot reach MongoDB at ${mask(url)}: ${(e as Error).message}`, "Check the URL, the server and the network, or choose --store sqlite:PATH");
+    throw new AppError(
+      "STORE_UNAVAILABLE",
+      `Cannot reach MongoDB at ${mask(url)}: ${(e as Error).message}`,
+      "Check the URL, the server and the network, or choose --store sqlite:PATH",
+    );
   }
   const db = client.db();
   for (const kind of KINDS) await db.collection(kind).createIndex({ name: 1 }, { unique: true });
@@ -90,14 +94,18 @@ export async function openMongoStore(url: string): Promise<Store> {
               async update(kind, doc) {
                 let matched: number;
                 try {
-                  matched = (await db.collection<Stored>(kind).replaceOne({ _id: doc.id }, toStored(doc), { session })).matchedCount;
+                  matched = (
+                    await db.collection<Stored>(kind).replaceOne({ _id: doc.id }, toStored(doc), { session })
+                  ).matchedCount;
                 } catch (e) {
                   throw duplicate(kind, doc.name, e);
                 }
                 if (matched !== 1) throw new AppError("NOT_FOUND", `No ${kind} with id '${doc.id}'`);
               },
               async remove(kind, id) {
-                return (await db.collection<Stored>(kind).deleteOne({ _id: id }, { session })).deletedCount > 0;
+                return (
+                  (await db.collection<Stored>(kind).deleteOne({ _id: id }, { session })).deletedCount > 0
+                );
               },
             };
             result = await fn(tx);
@@ -112,7 +120,8 @@ export async function openMongoStore(url: string): Promise<Store> {
     async dump() {
       const lines: string[] = [];
       for (const kind of [...KINDS].sort()) {
-        for (const d of await base.list(kind)) lines.push(`${kind}\t${d.id}\t${d.name}\t${JSON.stringify(d)}`);
+        for (const d of await base.list(kind))
+          lines.push(`${kind}\t${d.id}\t${d.name}\t${JSON.stringify(d)}`);
       }
       return lines.join("\n");
     },
