@@ -22,9 +22,7 @@ declare module "create-torrent" {
 }
 
 declare module "parse-torrent" {
-  function parseTorrent(
-    input: Uint8Array | string,
-  ): Promise<{
+  function parseTorrent(input: Uint8Array | string): Promise<{
     infoHash: string;
     name?: string;
     length?: number;
