@@ -7,7 +7,7 @@ set -u
 set -o pipefail
 
 : "${LUNA_URL:?}" "${LUNA_NODE:?}" "${LUNA_ROOT:=/sysroot}"
-export LUNA_ROOT LUNA_NODE LUNA_HOSTNAME
+export LUNA_ROOT LUNA_NODE LUNA_HOSTNAME LUNA_MAC LUNA_IMAGE LUNA_IMAGE_VERSION LUNA_BOOT_IF LUNA_TORRENT_IF
 LUNA_STAGE=start
 
 luna_log() { echo "luna: $*" >&2; }

@@ -22,6 +22,8 @@ export function renderInstallScript(d: BootData): string {
   const lines = [
     "#!/bin/bash",
     `# Luna install script for ${d.name}, rendered by the luna daemon. Runs in the initramfs (95luna).`,
+    "# Values are single-quoted on purpose; some are there for the group's scripts to use.",
+    "# shellcheck disable=SC2016,SC2034",
     `LUNA_URL=${shQuote(lunaUrl(d.endpoint))}`,
     `LUNA_NODE=${shQuote(d.name)}`,
     `LUNA_HOSTNAME=${shQuote(d.hostname)}`,
