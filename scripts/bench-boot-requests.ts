@@ -43,16 +43,24 @@ async function waitUp(url: string) {
   throw new Error(`${url} did not come up`);
 }
 
+/**
+ * `width` clients at once: every node its own client (the storm as it is), or a fixed pool of
+ * 64 connections working through the same requests in node order (as `wrk -c64` measures:
+ * latency then shows service time rather than queueing behind a thousand others).
+ */
 async function load(
   base: string,
   paths: (i: number) => string[],
+  width: number,
 ): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const lat: number[] = [];
   let errors = 0;
   const t0 = performance.now();
+  const queues: string[][] = Array.from({ length: width }, () => []);
+  for (let i = 0; i < N; i++) queues[i % width]?.push(...paths(i));
   await Promise.all(
-    Array.from({ length: N }, async (_, i) => {
-      for (const p of paths(i)) {
+    queues.map(async (queue) => {
+      for (const p of queue) {
         const t = performance.now();
         const r = await fetch(base + p).catch(() => undefined);
         if (!r || !r.ok) errors++;

@@ -132,8 +132,8 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       ? setBootFiles(tx, image.name, kernfile, initrdfile)
       : addImageVersion(tx, image.name, files, packed.created);
   });
-  await pruneVersions(o.store, updated.name, torrents, log);
-  return { image: updated, version: packed, seconds: (performance.now() - started) / 1000, bytesRead };
+  const pruned = await pruneVersions(o.store, updated.name, torrents, log);
+  return { image: pruned, version: packed, seconds: (performance.now() - started) / 1000, bytesRead };
 }
 
 async function setBootFiles(
@@ -153,17 +153,19 @@ async function pruneVersions(
   name: string,
   torrents: string,
   log: (l: string) => void,
-): Promise<void> {
-  const gone = await store.write(async (tx) => {
+): Promise<OsImage> {
+  const { image, gone } = await store.write(async (tx) => {
     const image = await mustGet(tx, "osimage", name);
     const unused = unusedVersions(image, await tx.list("node"));
-    if (unused.length === 0) return [];
-    await tx.update("osimage", { ...image, versions: image.versions.filter((v) => !unused.includes(v)) });
-    return unused;
+    if (unused.length === 0) return { image, gone: [] };
+    const next = { ...image, versions: image.versions.filter((v) => !unused.includes(v)) };
+    await tx.update("osimage", next);
+    return { image: next, gone: unused };
   });
   for (const v of gone) {
     rmSync(join(torrents, v.tarball), { force: true });
     rmSync(join(torrents, v.torrent), { force: true });
     log(`removed unused version ${v.version} (${v.tarball})`);
   }
+  return image;
 }

@@ -10,6 +10,7 @@ import { requireCluster } from "../domain/common.ts";
 import { errorResponse, text } from "./errors.ts";
 import { serveFile } from "./files.ts";
 import { handleLuna, type LunaRouteOptions } from "./luna-route.ts";
+import { createStatusBatcher } from "./status-batcher.ts";
 
 /** What the app needs of a tracker (src/torrent/tracker.ts provides it; runtime wires it). */
 export interface TrackerHandler {
@@ -17,9 +18,15 @@ export interface TrackerHandler {
   scrape(url: string): Promise<Response>;
 }
 
-export type AppOptions = LunaRouteOptions & { tracker?: TrackerHandler };
+export type AppOptions = Omit<LunaRouteOptions, "statuses" | "counters"> &
+  Partial<Pick<LunaRouteOptions, "statuses" | "counters">> & { tracker?: TrackerHandler };
 
-export function createApp(o: AppOptions) {
+export function createApp(options: AppOptions) {
+  const o: LunaRouteOptions & { tracker?: TrackerHandler } = {
+    ...options,
+    statuses: options.statuses ?? createStatusBatcher(options.store),
+    counters: options.counters ?? { installRefused: 0, unknownNodes: 0, statusReports: 0 },
+  };
   const files =
     (folder: "boot" | "torrents") =>
     async ({ params, request }: { params: Record<string, string>; request: Request }) =>

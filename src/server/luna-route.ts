@@ -14,9 +14,10 @@ import { endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Node } from "../domain/model.ts";
-import { recordStatus, withStatus } from "../domain/status.ts";
+import { withStatus } from "../domain/status.ts";
 import type { Store } from "../domain/store.ts";
 import { text } from "./errors.ts";
+import type { StatusBatcher } from "./status-batcher.ts";
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -32,6 +33,7 @@ export interface LunaRouteOptions {
   secureInstall: boolean;
   bySwitch?: SwitchMatcher;
   counters: { installRefused: number; unknownNodes: number; statusReports: number };
+  statuses: StatusBatcher;
 }
 
 const IPXE = "text/plain; charset=utf-8";
@@ -112,7 +114,7 @@ async function install(
   if (name.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
   const now = o.now().toISOString();
   if (query.status !== undefined) {
-    await o.store.write((tx) => recordStatus(tx, name, query.status as string, now));
+    await o.statuses.record(name, query.status, now);
     o.counters.statusReports++;
     return text("");
   }

@@ -1,0 +1,121 @@
+/**
+ * `osimage pack` on a generated tree: the tarball restores owners, modes, a file capability,
+ * an xattr, a symlink and a hard link exactly (extracted with the install script's own tar
+ * options); /proc-style contents are left out; the torrent describes the tarball; a re-pack
+ * makes a new version and drops the unused old one.
+ */
+import { expect, test } from "bun:test";
+import {
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import parseTorrent from "parse-torrent";
+import { initCluster } from "../../src/domain/cluster.ts";
+import { addOsImage } from "../../src/domain/osimage.ts";
+import { packImage } from "../../src/pack/pack.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+
+const sh = (cmd: string) => {
+  const r = Bun.spawnSync(["bash", "-c", cmd]);
+  if (r.exitCode !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout.toString();
+};
+
+test("pack restores owners, modes, capabilities, xattrs and links exactly", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "luna-pack-"));
+  const store = openSqliteStore(join(dir, "luna.db"));
+  try {
+    const tree = join(dir, "tree");
+    for (const d of ["boot", "usr/bin", "etc", "proc/1", "tmp", "home/alice"])
+      mkdirSync(join(tree, d), { recursive: true });
+    writeFileSync(join(tree, "boot", "vmlinuz-6.1.0-p"), "kernel");
+    writeFileSync(join(tree, "usr/bin/ping"), "#!/bin/sh\n", { mode: 0o755 });
+    sh(`setcap cap_net_raw+ep '${join(tree, "usr/bin/ping")}'`);
+    writeFileSync(join(tree, "etc/shadow"), "root:*:1::::::\n", { mode: 0o600 });
+    writeFileSync(join(tree, "home/alice/notes"), "mine\n", { mode: 0o640 });
+    chownSync(join(tree, "home/alice/notes"), 1234, 5678);
+    chownSync(join(tree, "home/alice"), 1234, 5678);
+    sh(`setfattr -n user.luna -v tagged '${join(tree, "etc/shadow")}'`);
+    symlinkSync("../usr/bin/ping", join(tree, "etc/ping-link"));
+    linkSync(join(tree, "home/alice/notes"), join(tree, "home/alice/notes-hardlink"));
+    writeFileSync(join(tree, "proc/1/status"), "must not be packed");
+    writeFileSync(join(tree, "tmp/scratch"), "must not be packed");
+    writeFileSync(join(tree, "etc/big"), Buffer.alloc(3_000_000, 7));
+
+    const path = join(dir, "opt");
+    await store.write(async (tx) => {
+      await initCluster(tx, { frontend_address: "10.30.255.254", path }, false);
+      await addOsImage(tx, { name: "compute", path: tree, kernels: ["6.1.0-p"] });
+    });
+    const first = await packImage({ store, name: "compute", compression: "zstd", imageOnly: true });
+    expect(first.version?.version).toBe(1);
+    const tarball = join(path, "torrents", first.version?.tarball as string);
+
+    const out = join(dir, "restored");
+    mkdirSync(out);
+    sh(`zstd -dc '${tarball}' | tar --numeric-owner --xattrs --xattrs-include='*' --acls -xpf - -C '${out}'`);
+    const notes = statSync(join(out, "home/alice/notes"));
+    expect([notes.uid, notes.gid, notes.mode & 0o777]).toEqual([1234, 5678, 0o640]);
+    expect(statSync(join(out, "etc/shadow")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(out, "usr/bin/ping")).mode & 0o777).toBe(0o755);
+    expect(sh(`getcap '${join(out, "usr/bin/ping")}'`)).toContain("cap_net_raw=ep");
+    expect(sh(`getfattr --only-values -n user.luna '${join(out, "etc/shadow")}'`)).toBe("tagged");
+    expect(lstatSync(join(out, "etc/ping-link")).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(out, "etc/ping-link"))).toBe("../usr/bin/ping");
+    expect(statSync(join(out, "home/alice/notes-hardlink")).ino).toBe(notes.ino);
+    expect(notes.nlink).toBe(2);
+    expect(lstatSync(join(out, "proc")).isDirectory()).toBe(true);
+    expect(() => statSync(join(out, "proc/1/status"))).toThrow();
+    expect(() => statSync(join(out, "tmp/scratch"))).toThrow();
+
+    const torrent = await parseTorrent(
+      await Bun.file(join(path, "torrents", first.version?.torrent as string)).bytes(),
+    );
+    expect(torrent.infoHash).toBe(first.version?.infohash as string);
+    expect(torrent.length).toBe(statSync(tarball).size);
+    expect(torrent.pieceLength).toBe(1024 * 1024);
+    expect(torrent.urlList).toEqual([`http://10.30.255.254:7050/torrents/${first.version?.tarball}`]);
+    expect(torrent.announce).toEqual(["http://10.30.255.254:7050/announce"]);
+    expect((torrent as unknown as { private: boolean }).private).toBe(true);
+
+    writeFileSync(join(tree, "etc/changed"), "v2");
+    const second = await packImage({ store, name: "compute", compression: "gzip", imageOnly: true });
+    expect(second.version?.version).toBe(2);
+    expect(second.version?.tarball).toBe("compute-2.tar.gz");
+    expect(second.image.versions.map((v) => v.version)).toEqual([2]);
+    expect(() => statSync(tarball)).toThrow();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pack refuses without a frontend address and leaves no files or versions", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "luna-pack-"));
+  const store = openSqliteStore(join(dir, "luna.db"));
+  try {
+    mkdirSync(join(dir, "tree", "boot"), { recursive: true });
+    await store.write(async (tx) => {
+      await initCluster(tx, { path: join(dir, "opt") }, false);
+      await addOsImage(tx, { name: "compute", path: join(dir, "tree"), kernels: ["6.1"] });
+    });
+    const before = await store.dump();
+    await expect(packImage({ store, name: "compute", compression: "zstd" })).rejects.toThrow(
+      /frontend address is not set/,
+    );
+    expect(await store.dump()).toBe(before);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
