@@ -1,0 +1,26 @@
+/**
+ * Smoke runs of the benchmarks: they must build, run and print their tables. No timing is
+ * asserted here (shared machines are noisy); the full runs and their results live in
+ * docs/benchmarks.md.
+ */
+import { expect, test } from "bun:test";
+
+const run = async (script: string) => {
+  const proc = Bun.spawn([process.execPath, script, "--smoke"], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { out, err, code };
+};
+
+test("bench-cli smoke run prints its table", async () => {
+  const r = await run("scripts/bench-cli.ts");
+  expect(r.err).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.out).toContain("| hello-world (floor) |");
+  expect(r.out).toMatch(/\| luna node list --json \(20\+ nodes\) \| \d+\.\d \|/);
+});
+
+test("bench-boot-requests smoke run completes every request without errors", async () => {
+  const r = await run("scripts/bench-boot-requests.ts");
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/\| luna daemon \(SQLite, status writes included\), 20 clients \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
+});
