@@ -39,6 +39,9 @@ export interface LunaRouteOptions {
 const IPXE = "text/plain; charset=utf-8";
 const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
 
+/** The head node itself (an admin running the seed README's curl checks) may read any script. */
+const isLoopback = (ip: string) => ip === "::1" || /^127\./.test(ip);
+
 export function nodeAddresses(node: Node): Set<string> {
   const set = new Set<string>();
   for (const ips of Object.values(node.interfaces)) {
@@ -119,7 +122,7 @@ async function install(
     return text("");
   }
   const node = await mustGet(o.store, "node", name);
-  if (o.secureInstall && !nodeAddresses(node).has(ip)) {
+  if (o.secureInstall && !isLoopback(ip) && !nodeAddresses(node).has(ip)) {
     o.counters.installRefused++;
     o.log.warn("install script refused: request does not come from the node", { node: name, ip });
     return text("install script is served only to the node itself\n", 403);

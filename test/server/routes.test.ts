@@ -169,5 +169,16 @@ function suite(mode: "handle" | "listen") {
   });
 }
 
+test("the install script is refused to an address that is not the node's", async () => {
+  await using fx = await clusterFixture();
+  const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
+  const app = createApp({ store: fx.store, log: silent, now: FIXED, secureInstall: true, counters });
+  // app.handle has no peer address, so the request comes from nowhere the node owns.
+  const r = await app.handle(new Request("http://localhost/luna?step=install&node=node001"));
+  expect(r.status).toBe(403);
+  expect(await r.text()).toContain("only to the node itself");
+  expect(counters.installRefused).toBe(1);
+});
+
 suite("handle");
 suite("listen");

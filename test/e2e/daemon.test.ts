@@ -1,0 +1,91 @@
+/**
+ * The daemon as an operator meets it, with the compiled binary from an empty folder: the seed
+ * README's "Start services" (`ltorrent start`, `lweb start` through symlinks, one daemon) and
+ * "Check if it is working" (boot menu, kernel download, install script), then stop.
+ */
+import { expect, test } from "bun:test";
+import { symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { sandbox } from "../helpers/luna.ts";
+import { SEED } from "./seed-walkthrough.test.ts";
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+test("lweb and ltorrent start one daemon that answers the seed README's checks", async () => {
+  await using box = await sandbox();
+  const image = box.imageTree("6.1.0-13-amd64");
+  writeFileSync(join(image, "etc-marker"), "hello");
+  writeFileSync(join(box.dir, "initrd.img"), "INITRD");
+  expect((await box.sh(SEED(image))).code).toBe(0);
+  const port = await freePort();
+  expect(
+    (await box.luna(["cluster", "change", "--frontend_port", String(port), "--path", join(box.dir, "opt")]))
+      .code,
+  ).toBe(0);
+  const pack = await box.luna([
+    "osimage",
+    "pack",
+    "-n",
+    "compute",
+    "--initrdfile",
+    join(box.dir, "initrd.img"),
+  ]);
+  expect(pack.stderr).toContain("luna: creating compute-1.torrent");
+  expect(pack.code).toBe(0);
+  expect(pack.stdout).toContain("Packed compute version 1");
+
+  for (const name of ["lweb", "ltorrent"])
+    symlinkSync(join(box.dir, "bin", "luna"), join(box.dir, "bin", name));
+  const files = [
+    "--pidfile",
+    join(box.dir, "run", "luna.pid"),
+    "--logfile",
+    join(box.dir, "log", "luna.log"),
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+  ];
+  const started = await box.sh(`ltorrent start ${files.join(" ")}`);
+  expect(started.stdout).toMatch(/luna daemon started \(pid \d+\)/);
+  expect(started.code).toBe(0);
+  try {
+    const again = await box.sh(`lweb start ${files.join(" ")}`);
+    expect(again.stderr).toContain("already running");
+    expect(again.code).toBe(4);
+    const status = await box.sh(`lweb status ${files.join(" ")}`);
+    expect(status).toMatchObject({ code: 0 });
+    expect(status.stdout).toContain("is running");
+
+    const base = `http://127.0.0.1:${port}`;
+    const menu = await fetch(`${base}/luna?step=boot`);
+    expect(menu.status).toBe(200);
+    expect(await menu.text()).toStartWith("#!ipxe");
+    const kernel = await fetch(`${base}/boot/compute-vmlinuz-6.1.0-13-amd64`);
+    expect(kernel.status).toBe(200);
+    expect(await kernel.text()).toBe("kernel");
+    const install = await fetch(`${base}/luna?step=install&node=node001`);
+    expect(install.status).toBe(200);
+    const script = await install.text();
+    expect(script).toStartWith("#!/bin/bash");
+    expect(script).toContain("LUNA_NODE='node001'");
+    const torrent = await fetch(`${base}/torrents/compute-1.torrent`);
+    expect(torrent.status).toBe(200);
+    const nodeStatus = await box.luna(["node", "status", "node001", "--json"]);
+    expect(JSON.parse(nodeStatus.stdout)[0].status.step).toBe("install.request");
+  } finally {
+    const stopped = await box.sh(`lweb stop ${files.join(" ")}`);
+    expect(stopped.stdout).toMatch(/luna daemon stopped/);
+  }
+  const after = await box.sh(`lweb status ${files.join(" ")}`);
+  expect(after.code).toBe(3);
+  const log = await Bun.file(join(box.dir, "log", "luna.log")).text();
+  expect(log).toContain('"msg":"service http stopped"');
+});
