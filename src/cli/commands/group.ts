@@ -93,6 +93,8 @@ async function runChange(ctx: CliContext, a: Parsed): Promise<void> {
   const scripts = (Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]).filter((k) => a[k]);
   if (scripts.length > 1) throw new AppError("INVALID_ARGUMENT", "Edit one script at a time");
   const change: GroupChange = pick(a, [
+    "method",
+    "seed_tail",
     "osimage",
     "domain",
     "bmcsetup",

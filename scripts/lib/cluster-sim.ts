@@ -1,0 +1,241 @@
+/**
+ * The emulated cluster: builds the namespaces (netns.ts), prepares a store through the real
+ * compiled CLI (cluster, network, an osimage of S MB of random data packed for real, a group,
+ * N nodes whose MACs are the node veths' MACs), runs the real `luna daemon` in the head
+ * namespace and, in every node namespace and a private mount namespace, plays the node's part:
+ * step=boot, step=discovery with its MAC, then the install script from the returned kernel
+ * arguments, run by bash into a per-node /sysroot. Timelines come from the daemon's records.
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { $ } from "bun";
+import { createNet, type SimNet, txBytes } from "./netns.ts";
+
+export interface SimOptions {
+  luna: string;
+  nodes: number;
+  sizeMB: number;
+  method: "torrent" | "http";
+  seedTail: number;
+  nodeMbit: number;
+  headMbit: number;
+  noShaping?: boolean;
+  timeoutSec: number;
+  log?: (line: string) => void;
+  keep?: boolean;
+}
+
+export interface NodeResult {
+  name: string;
+  ok: boolean;
+  seconds: number | undefined;
+  treeHash: string;
+}
+
+export interface SimResult {
+  nodes: NodeResult[];
+  wallSeconds: number;
+  headTxBytes: number;
+  imageBytes: number;
+  cpuBusy: number;
+}
+
+const cpuTimes = async () => {
+  const line = (await Bun.file("/proc/stat").text()).split("\n")[0] as string;
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { idle, total: v.reduce((a, b) => a + b, 0) };
+};
+
+/** What one node does, as its iPXE + dracut would: runs inside its namespaces. */
+const NODE_AGENT = `set -u
+mac=$1 root=$2 base=$3
+mount --bind "$root" /sysroot
+curl -sf "$base/luna?step=boot" | head -1 | grep -q '^#!ipxe' || { echo "no boot menu"; exit 1; }
+for try in $(seq 1 30); do
+  script=$(curl -sf "$base/luna?step=discovery&hwdata=$mac") && break
+  sleep 1
+done
+url=$(printf '%s' "$script" | sed -n 's/.*luna\\.url=\\([^ ]*\\).*/\\1/p')
+node=$(printf '%s' "$script" | sed -n 's/.*luna\\.node=\\([^ ]*\\).*/\\1/p')
+[ -n "$url" ] && [ -n "$node" ] || { echo "no kernel arguments in: $script"; exit 1; }
+curl -sf "$url?step=install&node=$node" > "$root.install.sh" || { echo "no install script"; exit 1; }
+bash "$root.install.sh"
+rc=$?
+# The image part of the tree (per-node hostname and network files left out) must be identical.
+( cd /sysroot && find . \\( -path ./.luna-download -o -path ./etc/hostname -o -path ./etc/systemd/network \\) -prune \
+    -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 ) > "$root.hash"
+exit $rc
+`;
+
+export async function runClusterSim(o: SimOptions): Promise<SimResult> {
+  const log = o.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), "luna-sim-"));
+  const id = String(process.pid % 100000);
+  let net: SimNet | undefined;
+  const procs: ReturnType<typeof Bun.spawn>[] = [];
+  const env = { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" };
+  const luna = async (...args: string[]) => {
+    const r = Bun.spawnSync([o.luna, ...args], { env });
+    if (r.exitCode !== 0) throw new Error(`luna ${args.join(" ")}: ${r.stderr.toString()}`);
+    return r.stdout.toString();
+  };
+  const stop = () => {
+    for (const p of procs) p.kill("SIGKILL");
+  };
+  process.once("SIGINT", stop);
+  try {
+    mkdirSync("/sysroot", { recursive: true });
+    const tree = join(dir, "image");
+    mkdirSync(join(tree, "boot"), { recursive: true });
+    mkdirSync(join(tree, "etc", "systemd", "network"), { recursive: true });
+    writeFileSync(join(tree, "boot", "vmlinuz-6.1.0-sim"), "kernel");
+    writeFileSync(join(dir, "initrd"), "initrd");
+    await $`head -c ${o.sizeMB * 1024 * 1024} /dev/urandom > ${join(tree, "payload.bin")}`.quiet();
+    log(`preparing the store with ${o.nodes} nodes and a ${o.sizeMB} MB image`);
+    await luna("cluster", "init", "--frontend_address", "10.30.255.254", "--path", join(dir, "opt"));
+    await luna("cluster", "change", "--tracker_interval", "5", "--tracker_min_interval", "2");
+    await luna("network", "add", "-n", "cluster", "-N", "10.30.0.0", "-P", "16");
+    await luna("osimage", "add", "-n", "compute", "-p", tree);
+    await luna("group", "add", "-n", "compute", "-i", "eth0", "-o", "compute");
+    await luna("group", "change", "-n", "compute", "--interface", "eth0", "--setnet", "cluster");
+    await luna("group", "change", "-n", "compute", "--method", o.method, "--seed_tail", String(o.seedTail));
+    Bun.spawnSync([o.luna, "group", "change", "-n", "compute", "--partscript", "-e"], {
+      env,
+      stdin: new TextEncoder().encode("true\n"),
+    });
+    Bun.spawnSync([o.luna, "group", "change", "-n", "compute", "--postscript", "-e"], {
+      env,
+      stdin: new TextEncoder().encode("true\n"),
+    });
+    await luna("node", "add", "-g", "compute", "-n", `node[001-${String(o.nodes).padStart(3, "0")}]`);
+    const packed = await luna(
+      "osimage",
+      "pack",
+      "-n",
+      "compute",
+      "--compress",
+      "none",
+      "--initrdfile",
+      join(dir, "initrd"),
+    );
+    log(packed.trim());
+    net = await createNet({
+      id,
+      nodes: o.nodes,
+      nodeMbit: o.nodeMbit,
+      headMbit: o.headMbit,
+      noShaping: o.noShaping,
+    });
+    for (const [i, n] of net.nodes.entries()) {
+      await luna(
+        "node",
+        "change",
+        "-n",
+        `node${String(i + 1).padStart(3, "0")}`,
+        "--mac",
+        n.mac,
+        "--setupbmc",
+        "n",
+      );
+    }
+    const daemon = Bun.spawn(
+      ["ip", "netns", "exec", net.head, o.luna, "daemon", "--host", net.headIp, "--port", "7050"],
+      { env, stdout: "ignore", stderr: Bun.file(join(dir, "daemon.log")) },
+    );
+    procs.push(daemon);
+    const base = `http://${net.headIp}:7050`;
+    for (let i = 0; i < 100; i++) {
+      if (
+        Bun.spawnSync([
+          "ip",
+          "netns",
+          "exec",
+          net.nodes[0]?.ns as string,
+          "curl",
+          "-sf",
+          "-o",
+          "/dev/null",
+          `${base}/luna?step=boot`,
+        ]).exitCode === 0
+      )
+        break;
+      await Bun.sleep(100);
+    }
+    const tx0 = await txBytes(net.head, net.headIf);
+    const cpu0 = await cpuTimes();
+    const t0 = performance.now();
+    writeFileSync(join(dir, "agent.sh"), NODE_AGENT);
+    log(`booting ${o.nodes} nodes (${o.method}, seeding tail ${o.seedTail} s)`);
+    const agents = net.nodes.map((n, i) => {
+      const root = join(dir, `node${i + 1}`);
+      mkdirSync(root);
+      const p = Bun.spawn(
+        [
+          "ip",
+          "netns",
+          "exec",
+          n.ns,
+          "unshare",
+          "-m",
+          "--propagation",
+          "private",
+          "bash",
+          join(dir, "agent.sh"),
+          n.mac,
+          root,
+          base,
+        ],
+        {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+          stdout: Bun.file(join(dir, `node${i + 1}.log`)),
+          stderr: Bun.file(join(dir, `node${i + 1}.err`)),
+        },
+      );
+      procs.push(p);
+      return p;
+    });
+    const timer = setTimeout(stop, o.timeoutSec * 1000);
+    const codes = await Promise.all(agents.map((p) => p.exited));
+    clearTimeout(timer);
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const cpu1 = await cpuTimes();
+    const headTxBytes = (await txBytes(net.head, net.headIf)) - tx0;
+    const statuses = JSON.parse(await luna("node", "status", "--json")) as {
+      name: string;
+      stages: { step: string; time: string }[];
+    }[];
+    const nodes = statuses.map((s, i) => {
+      const start = s.stages.find((x) => x.step === "install.request");
+      const end = s.stages.find((x) => x.step === "install.success");
+      const hash = Bun.spawnSync(["cat", join(dir, `node${i + 1}.hash`)])
+        .stdout.toString()
+        .trim();
+      return {
+        name: s.name,
+        ok: codes[i] === 0 && Boolean(end),
+        seconds: start && end ? (Date.parse(end.time) - Date.parse(start.time)) / 1000 : undefined,
+        treeHash: hash,
+      };
+    });
+    const imageBytes = Number(
+      (await $`stat -c %s ${join(dir, "opt", "torrents", "compute-1.tar")}`.quiet().text()).trim(),
+    );
+    return {
+      nodes,
+      wallSeconds,
+      headTxBytes,
+      imageBytes,
+      cpuBusy: 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total),
+    };
+  } finally {
+    stop();
+    await Promise.all(procs.map((p) => p.exited));
+    process.off("SIGINT", stop);
+    await net?.destroy();
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The emulated cluster's network: one "switch" namespace holding a Linux bridge, a head
+ * namespace and N node namespaces, each joined to the bridge by a veth pair, every link shaped
+ * with tc tbf in both directions. Addresses (10.30.0.0/16, the seed's network) exist only in
+ * these namespaces, which have no default route, so nothing can leave them. Everything made
+ * here is recorded and removed by `destroy`, also after a failure.
+ */
+import { $ } from "bun";
+
+export interface NetOptions {
+  id: string;
+  nodes: number;
+  nodeMbit: number;
+  headMbit: number;
+  /** no tc shaping (the smoke test) */
+  noShaping?: boolean;
+}
+
+export interface SimNet {
+  sw: string;
+  head: string;
+  headIp: string;
+  headIf: string;
+  nodes: { ns: string; ip: string; mac: string; ifname: string }[];
+  destroy(): Promise<void>;
+}
+
+const mac = (i: number) =>
+  `52:54:00:30:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
+
+async function shape(ns: string, dev: string, mbit: number) {
+  // tbf: rate, a burst big enough for the rate at 250 Hz timers, and a short queue.
+  const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
+  await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+}
+
+export async function createNet(o: NetOptions): Promise<SimNet> {
+  if (process.getuid?.() !== 0) throw new Error("cluster-sim needs root (network namespaces, veth, tc)");
+  const made: string[] = [];
+  const sw = `lsw-${o.id}`;
+  const head = `lhd-${o.id}`;
+  const destroy = async () => {
+    for (const ns of made.reverse()) await $`ip netns del ${ns}`.quiet().nothrow();
+  };
+  try {
+    for (const ns of [sw, head]) {
+      await $`ip netns add ${ns}`.quiet();
+      made.push(ns);
+      await $`ip netns exec ${ns} ip link set lo up`.quiet();
+    }
+    await $`ip netns exec ${sw} ip link add br0 type bridge`.quiet();
+    await $`ip netns exec ${sw} ip link set br0 up`.quiet();
+    const join = async (ns: string, idx: number, ip: string, hwaddr: string | undefined, mbit: number) => {
+      const outer = `p${idx}`;
+      await $`ip netns exec ${sw} ip link add ${outer} type veth peer name eth0 netns ${ns}`.quiet();
+      if (hwaddr) await $`ip netns exec ${ns} ip link set eth0 address ${hwaddr}`.quiet();
+      await $`ip netns exec ${ns} ip addr add ${ip}/16 dev eth0`.quiet();
+      await $`ip netns exec ${ns} ip link set eth0 up`.quiet();
+      await $`ip netns exec ${sw} ip link set ${outer} master br0 up`.quiet();
+      if (!o.noShaping) {
+        await shape(ns, "eth0", mbit); // what this host sends
+        await shape(sw, outer, mbit); // what this host receives
+      }
+    };
+    const headIp = "10.30.255.254";
+    await join(head, 0, headIp, undefined, o.headMbit);
+    const nodes: SimNet["nodes"] = [];
+    for (let i = 1; i <= o.nodes; i++) {
+      const ns = `lnd-${o.id}-${i}`;
+      await $`ip netns add ${ns}`.quiet();
+      made.push(ns);
+      await $`ip netns exec ${ns} ip link set lo up`.quiet();
+      const ip = `10.30.${(i >> 8) & 255}.${i & 255}`;
+      await join(ns, i, ip, mac(i), o.nodeMbit);
+      nodes.push({ ns, ip, mac: mac(i), ifname: "eth0" });
+    }
+    return { sw, head, headIp, headIf: "eth0", nodes, destroy };
+  } catch (e) {
+    await destroy();
+    throw e;
+  }
+}
+
+export async function txBytes(ns: string, dev: string): Promise<number> {
+  return Number(
+    (await $`ip netns exec ${ns} cat /sys/class/net/${dev}/statistics/tx_bytes`.quiet().text()).trim(),
+  );
+}
