@@ -7,6 +7,7 @@
  * arguments, run by bash into a per-node /sysroot. Timelines come from the daemon's records.
  */
 
+import { Database } from "bun:sqlite";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +41,8 @@ export interface SimResult {
   headTxBytes: number;
   imageBytes: number;
   cpuBusy: number;
+  /** bytes each node told the tracker it uploaded to its peers (last announce) */
+  peerUploaded: Record<string, number>;
 }
 
 const cpuTimes = async () => {
@@ -223,12 +226,20 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const imageBytes = Number(
       (await $`stat -c %s ${join(dir, "opt", "torrents", "compute-1.tar")}`.quiet().text()).trim(),
     );
+    const db = new Database(join(dir, "luna.db"), { readonly: true });
+    const peerUploaded: Record<string, number> = {};
+    for (const row of db.query("SELECT data FROM docs WHERE kind = 'peer'").all() as { data: string }[]) {
+      const p = JSON.parse(row.data) as { ip: string; uploaded: number };
+      peerUploaded[p.ip] = Math.max(peerUploaded[p.ip] ?? 0, p.uploaded);
+    }
+    db.close();
     return {
       nodes,
       wallSeconds,
       headTxBytes,
       imageBytes,
       cpuBusy: 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total),
+      peerUploaded,
     };
   } finally {
     stop();
