@@ -134,3 +134,14 @@ export async function deleteNode(tx: StoreWriter, name: string): Promise<void> {
   await setMac(tx, node, "");
   await tx.remove("node", node.id);
 }
+
+/** Every address that belongs to a node: its interface addresses and where it booted from. */
+export function nodeAddresses(node: Node): Set<string> {
+  const set = new Set<string>();
+  for (const ips of Object.values(node.interfaces)) {
+    if (ips.ip4) set.add(ips.ip4);
+    if (ips.ip6) set.add(ips.ip6);
+  }
+  if (node.bootip) set.add(node.bootip);
+  return set;
+}

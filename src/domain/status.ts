@@ -44,3 +44,18 @@ export function latestRun(node: Node): NodeStatus[] {
   });
   return h.slice(start);
 }
+
+/** Download progress of a node from its own tracker announces (addresses matched to the node). */
+export function downloadProgress(
+  addresses: Set<string>,
+  peers: { ip: string; downloaded: number; left: number; uploaded: number; updated: string }[],
+): { percent: number; uploaded: number; updated: string } | undefined {
+  const mine = peers.filter((p) => addresses.has(p.ip)).sort((a, b) => b.updated.localeCompare(a.updated))[0];
+  if (!mine) return undefined;
+  const total = mine.downloaded + mine.left;
+  return {
+    percent: total > 0 ? (100 * mine.downloaded) / total : 100,
+    uploaded: mine.uploaded,
+    updated: mine.updated,
+  };
+}

@@ -14,6 +14,7 @@ import { endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Node } from "../domain/model.ts";
+import { nodeAddresses } from "../domain/node.ts";
 import { withStatus } from "../domain/status.ts";
 import type { Store } from "../domain/store.ts";
 import { text } from "./errors.ts";
@@ -41,16 +42,6 @@ const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes("."
 
 /** The head node itself (an admin running the seed README's curl checks) may read any script. */
 const isLoopback = (ip: string) => ip === "::1" || /^127\./.test(ip);
-
-export function nodeAddresses(node: Node): Set<string> {
-  const set = new Set<string>();
-  for (const ips of Object.values(node.interfaces)) {
-    if (ips.ip4) set.add(ips.ip4);
-    if (ips.ip6) set.add(ips.ip6);
-  }
-  if (node.bootip) set.add(node.bootip);
-  return set;
-}
 
 export async function handleLuna(
   query: Record<string, string | undefined>,

@@ -5,7 +5,8 @@ import { renderNodeBoot } from "../../domain/boot/ipxe.ts";
 import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
-import { latestRun } from "../../domain/status.ts";
+import { nodeAddresses } from "../../domain/node.ts";
+import { downloadProgress, latestRun } from "../../domain/status.ts";
 import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { age, table } from "../render.ts";
@@ -25,14 +26,21 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
           ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n)))
           : await store.list("node");
         const now = ctx.now();
-        const runs = nodes.map((n) => ({ name: n.name, status: n.status, stages: latestRun(n) }));
+        const peers = await store.list("peer");
+        const runs = nodes.map((n) => ({
+          name: n.name,
+          status: n.status,
+          stages: latestRun(n),
+          download:
+            n.status?.step === "install.download" ? downloadProgress(nodeAddresses(n), peers) : undefined,
+        }));
         if (a.json) return ctx.json(runs);
         ctx.out(
           table(
             ["Name", "Status", "Age", "Stages"],
             runs.map((r) => [
               r.name,
-              r.status?.step ?? "-",
+              r.download ? `${r.status?.step} ${r.download.percent.toFixed(0)}%` : (r.status?.step ?? "-"),
               r.status ? age(r.status.time, now) : "-",
               r.stages.map((s) => `${s.step} ${new Date(s.time).toISOString().slice(11, 19)}`).join("\n") ||
                 "-",
