@@ -13,7 +13,6 @@ import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
 import { endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
-import type { Node } from "../domain/model.ts";
 import { nodeAddresses } from "../domain/node.ts";
 import { withStatus } from "../domain/status.ts";
 import type { Store } from "../domain/store.ts";
