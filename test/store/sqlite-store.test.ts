@@ -1,0 +1,150 @@
+/**
+ * The SQLite store: the shared contract on temp files, plus what only a file can show: its
+ * mode, WAL journalling, reopening, cross-process serialisation and a clear error for a path
+ * that cannot hold a database.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppError } from "../../src/domain/errors.ts";
+import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { bmc, storeContract } from "../helpers/store-contract.ts";
+
+const root = mkdtempSync(join(tmpdir(), "luna-sqlite-store-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let files = 0;
+storeContract("sqlite", async () => openSqliteStore(join(root, `contract-${++files}.db`)));
+
+function tempDir(): { path: string } & Disposable {
+  const path = mkdtempSync(join(root, "case-"));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+const mode = (path: string): number => statSync(path).mode & 0o777;
+
+/** Runs `n` bun processes at once, each opening the store at `db` and bumping the counter. */
+async function bumpFromProcesses(db: string, n: number): Promise<void> {
+  const module = join(import.meta.dir, "../../src/store/sqlite/sqlite-store.ts");
+  // The callback holds the transaction across a timer so that, without BEGIN IMMEDIATE and the
+  // busy timeout, the processes' read-modify-write cycles would overlap and lose updates.
+  const code = `
+    const { openSqliteStore } = await import(${JSON.stringify(module)});
+    const store = openSqliteStore(process.env.LUNA_TEST_DB);
+    await store.write(async (tx) => {
+      const c = await tx.byName("bmcsetup", "counter");
+      await new Promise((r) => setTimeout(r, 5));
+      if (c) await tx.update("bmcsetup", { ...c, userid: c.userid + 1 });
+      else await tx.insert("bmcsetup", { id: "counter", name: "counter", user: "", password: "",
+        userid: 1, netchannel: 1, mgmtchannel: 1, comment: "" });
+    });
+    await store.close();
+  `;
+  const children = Array.from({ length: n }, () =>
+    Bun.spawn([process.execPath, "-e", code], {
+      env: { ...process.env, LUNA_TEST_DB: db },
+      stdout: "pipe",
+      stderr: "pipe",
+    }),
+  );
+  for (const child of children) {
+    const [exit, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    expect(stderr).toBe("");
+    expect(exit).toBe(0);
+  }
+}
+
+describe("sqlite store file", () => {
+  test("openSqliteStore creates the file with mode 0600 and its directory with mode 0700", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "state", "luna.db");
+    const store = openSqliteStore(path);
+    try {
+      await store.write((tx) => tx.insert("bmcsetup", bmc("base")));
+      expect(mode(path)).toBe(0o600);
+      expect(mode(join(dir.path, "state"))).toBe(0o700);
+      expect(existsSync(`${path}-wal`)).toBe(true);
+      expect(mode(`${path}-wal`)).toBe(0o600);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("openSqliteStore puts the database in WAL journal mode", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    await openSqliteStore(path).close();
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe(
+        "wal",
+      );
+    } finally {
+      other.close();
+    }
+  });
+
+  test("a reopened store keeps its data", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    const b = bmc("base");
+    const first = openSqliteStore(path);
+    await first.write((tx) => tx.insert("bmcsetup", b));
+    const dump = await first.dump();
+    await first.close();
+    const second = openSqliteStore(path);
+    try {
+      expect(await second.get("bmcsetup", b.id)).toEqual(b);
+      expect(await second.dump()).toBe(dump);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test("10 processes writing at once are serialised and lose no update", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    const store = openSqliteStore(path);
+    await store.write((tx) => tx.insert("bmcsetup", bmc("counter", { userid: 0 })));
+    await store.close();
+    await bumpFromProcesses(path, 10);
+    const after = openSqliteStore(path);
+    try {
+      expect((await after.byName("bmcsetup", "counter"))?.userid).toBe(10);
+    } finally {
+      await after.close();
+    }
+  });
+
+  test("10 processes creating a new store file at once all migrate and count", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "new", "luna.db");
+    await bumpFromProcesses(path, 10);
+    const after = openSqliteStore(path);
+    try {
+      expect((await after.byName("bmcsetup", "counter"))?.userid).toBe(10);
+    } finally {
+      await after.close();
+    }
+  });
+
+  test("openSqliteStore on a path below a regular file fails clearly and mentions --store", () => {
+    using dir = tempDir();
+    const file = join(dir.path, "plain-file");
+    writeFileSync(file, "not a directory");
+    const path = join(file, "luna.db");
+    let err: unknown;
+    try {
+      openSqliteStore(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    const app = err as AppError;
+    expect(["STORE_UNAVAILABLE", "STORE_PERMISSION"]).toContain(app.code);
+    expect(app.message).toContain(path);
+    expect(app.toLine()).toContain("--store");
+  });
+});
