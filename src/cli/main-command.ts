@@ -17,6 +17,7 @@ const SUMMARIES: Record<string, string> = {
   group: "groups of nodes: image, interfaces, networks and scripts",
   node: "compute nodes: add, change, boot status, power",
   daemon: "the boot server, tracker and seeder (also lweb / ltorrent start|stop|status)",
+  "self-install": "set up a head node from this binary (links, folders, unit, iPXE ROMs)",
   version: "print the version",
 };
 
@@ -44,6 +45,7 @@ export function createMainCommand(ctx: CliContext): CommandDef {
       group: async () => (await import("./commands/group.ts")).createGroupCommand(ctx),
       node: async () => (await import("./commands/node.ts")).createNodeCommand(ctx),
       daemon: async () => (await import("./commands/daemon.ts")).createDaemonCommand(ctx),
+      "self-install": async () => (await import("./commands/self-install.ts")).createSelfInstallCommand(ctx),
       version: defineCommand({
         meta: { name: "version", description: "print the version" },
         run: () => ctx.out(VERSION),

@@ -25,7 +25,7 @@ export function verb(spec: VerbSpec): CommandDef {
     meta: { name: spec.name, description: spec.description },
     args: spec.args,
     async run({ args, rawArgs }) {
-      checkArgs(`${spec.noun} ${spec.name}`, rawArgs, spec.args, spec.optionalValue);
+      checkArgs(`${spec.noun} ${spec.name}`.trim(), rawArgs, spec.args, spec.optionalValue);
       await spec.run(args as Parsed);
     },
   });

@@ -1,0 +1,44 @@
+/** `luna self-install`: set up a head node from this binary (see src/runtime/self-install.ts). */
+import { AppError } from "../../domain/errors.ts";
+import { selfCommand } from "../../runtime/control.ts";
+import { selfInstall } from "../../runtime/self-install.ts";
+import type { CliContext } from "../context.ts";
+import { verb } from "../verb.ts";
+
+export const createSelfInstallCommand = (ctx: CliContext) =>
+  verb({
+    noun: "",
+    name: "self-install",
+    description: "install this binary on a head node: links, folders, luna user, systemd unit, iPXE ROMs",
+    args: {
+      destdir: {
+        type: "string",
+        description: "install under this folder (packaging, tests); no user is created",
+      },
+      prefix: { type: "string", description: "prefix of the binary (default /usr/local)" },
+      tftproot: { type: "string", description: "TFTP root for the iPXE ROMs (default /srv/tftp)" },
+      "ipxe-dir": {
+        type: "string",
+        description: "where Debian's ipxe package keeps its ROMs (default /usr/lib/ipxe)",
+      },
+    },
+    async run(a) {
+      const cmd = selfCommand();
+      if (cmd.length !== 1)
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          "self-install works from the compiled binary",
+          "Build it with 'bun run build' and run dist/luna self-install",
+        );
+      const { warnings } = selfInstall({
+        binary: cmd[0] as string,
+        destdir: (a.destdir as string | undefined) ?? "",
+        prefix: (a.prefix as string | undefined) ?? "/usr/local",
+        tftproot: (a.tftproot as string | undefined) ?? "/srv/tftp",
+        ipxeDir: (a["ipxe-dir"] as string | undefined) ?? "/usr/lib/ipxe",
+        log: (line) => ctx.out(line),
+      });
+      for (const w of warnings) process.stderr.write(`luna: warning: ${w}\n`);
+      ctx.out("Next: systemctl daemon-reload && systemctl enable --now luna; then luna cluster init");
+    },
+  });
