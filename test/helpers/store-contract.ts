@@ -17,13 +17,6 @@ export const DIRTY_READ_IN_PROCESS =
 
 export const KNOWN_DIFFERENCES: readonly { backend: Backend; behaviour: string; reason: string }[] = [
   {
-    backend: "sqlite",
-    behaviour: DIRTY_READ_IN_PROCESS,
-    reason:
-      "one process shares one SQLite connection, and store-level reads are not queued behind write(); " +
-      "other processes only ever see committed data. Pinned by 'a read outside write ...' below",
-  },
-  {
     backend: "mongodb",
     behaviour: "write() needs a replica set (a single member started with --replSet is enough) or mongos",
     reason:

@@ -5,7 +5,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppError } from "../../src/domain/errors.ts";
@@ -146,5 +146,29 @@ describe("sqlite store file", () => {
     expect(["STORE_UNAVAILABLE", "STORE_PERMISSION"]).toContain(app.code);
     expect(app.message).toContain(path);
     expect(app.toLine()).toContain("--store");
+  });
+
+  test("openSqliteStore on a file that is not a database fails with STORE_UNAVAILABLE and a --store hint", () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    writeFileSync(path, "this is not an SQLite database, just some text that is long enough".repeat(20));
+    let err: unknown;
+    try {
+      openSqliteStore(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe("STORE_UNAVAILABLE");
+    expect((err as AppError).toLine()).toContain("--store");
+  });
+
+  test("an existing store file with loose permissions is tightened to 0600", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    await openSqliteStore(path).close();
+    chmodSync(path, 0o644);
+    await openSqliteStore(path).close();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 });

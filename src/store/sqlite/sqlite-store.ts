@@ -4,12 +4,13 @@
  * Write transactions use BEGIN IMMEDIATE, so a writer takes the database lock before it reads
  * anything: two `luna node add` processes can never both see the same free address. Waiting
  * for the lock is SQLite's own busy timeout, not a sleep loop of ours. Inside one process,
- * transactions share a single connection, so they are queued by an async mutex.
+ * transactions share a single connection, so they are queued by an async mutex; reads outside a
+ * transaction use a second connection, so they only ever see committed data.
  * synchronous=NORMAL in WAL mode keeps every committed transaction across a killed process;
  * only an OS crash or power loss can drop the last commits (https://sqlite.org/wal.html).
  */
 import { Database } from "bun:sqlite";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { AppError } from "../../domain/errors.ts";
 import type { Kind, Kinds } from "../../domain/model.ts";
@@ -20,17 +21,38 @@ interface Row {
   data: string;
 }
 
-export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store {
+function prepare(path: string, busyTimeoutMs: number): Database {
   const db = openDatabase(path);
-  db.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 60_000}`);
-  db.run("PRAGMA journal_mode = WAL");
-  db.run("PRAGMA synchronous = NORMAL");
-  db.run("PRAGMA foreign_keys = ON");
-  migrate(db);
+  try {
+    db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    const mode = db.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get()?.journal_mode;
+    if (mode !== "wal") throw new Error(`the file system does not support WAL (journal mode ${mode})`);
+    db.run("PRAGMA synchronous = NORMAL");
+    migrate(db);
+    return db;
+  } catch (e) {
+    db.close();
+    if (e instanceof AppError) throw e;
+    throw new AppError(
+      "STORE_UNAVAILABLE",
+      `Cannot use '${path}' as the luna store: ${(e as Error).message}`,
+      "Choose another store with --store sqlite:PATH or LUNA_STORE=sqlite:PATH",
+    );
+  }
+}
 
-  const qGet = db.query<Row, [string, string]>("SELECT data FROM docs WHERE kind = ? AND id = ?");
-  const qByName = db.query<Row, [string, string]>("SELECT data FROM docs WHERE kind = ? AND name = ?");
-  const qList = db.query<Row, [string]>("SELECT data FROM docs WHERE kind = ? ORDER BY name");
+const readQueries = (db: Database) => ({
+  get: db.query<Row, [string, string]>("SELECT data FROM docs WHERE kind = ? AND id = ?"),
+  byName: db.query<Row, [string, string]>("SELECT data FROM docs WHERE kind = ? AND name = ?"),
+  list: db.query<Row, [string]>("SELECT data FROM docs WHERE kind = ? ORDER BY name"),
+});
+
+export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store {
+  const db = prepare(path, options.busyTimeoutMs ?? 60_000);
+  const readDb = new Database(path, { strict: true });
+  readDb.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 60_000}`);
+  const w = readQueries(db);
+  const r = readQueries(readDb);
   const qInsert = db.query("INSERT INTO docs (kind, id, name, data) VALUES (?, ?, ?, ?)");
   const qUpdate = db.query("UPDATE docs SET name = ?, data = ? WHERE kind = ? AND id = ?");
   const qRemove = db.query("DELETE FROM docs WHERE kind = ? AND id = ?");
@@ -41,17 +63,18 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   const parse = <K extends Kind>(row: Row | null): Kinds[K] | undefined =>
     row ? (JSON.parse(row.data) as Kinds[K]) : undefined;
 
-  const reader = {
+  const readerOn = (q: ReturnType<typeof readQueries>) => ({
     async get<K extends Kind>(kind: K, id: string) {
-      return parse<K>(qGet.get(kind, id));
+      return parse<K>(q.get.get(kind, id));
     },
     async byName<K extends Kind>(kind: K, name: string) {
-      return parse<K>(qByName.get(kind, name));
+      return parse<K>(q.byName.get(kind, name));
     },
     async list<K extends Kind>(kind: K) {
-      return qList.all(kind).map((r) => JSON.parse(r.data) as Kinds[K]);
+      return q.list.all(kind).map((row) => JSON.parse(row.data) as Kinds[K]);
     },
-  };
+  });
+  const reader = readerOn(w);
 
   const writer: StoreWriter = {
     ...reader,
@@ -86,7 +109,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
 
   return {
     backend: "sqlite",
-    ...reader,
+    ...readerOn(r),
     write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
       const run = async (): Promise<T> => {
         db.run("BEGIN IMMEDIATE");
@@ -95,7 +118,11 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
           db.run("COMMIT");
           return result;
         } catch (e) {
-          db.run("ROLLBACK");
+          // After SQLITE_FULL or an I/O error SQLite may have rolled back already; the
+          // original error is the one worth reporting.
+          try {
+            db.run("ROLLBACK");
+          } catch {}
           throw e;
         }
       };
@@ -111,6 +138,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     },
     async close() {
       await queue;
+      readDb.close();
       db.close();
     },
   };
@@ -121,6 +149,7 @@ function openDatabase(path: string): Database {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Create the file ourselves so it is born 0600; SQLite gives its -wal/-shm the same mode.
     closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
     return new Database(path, { create: true, strict: true });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
