@@ -7,7 +7,11 @@ import { expect, test } from "bun:test";
 
 const run = async (script: string) => {
   const proc = Bun.spawn([process.execPath, script, "--smoke"], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   return { out, err, code };
 };
 
@@ -22,5 +26,7 @@ test("bench-cli smoke run prints its table", async () => {
 test("bench-boot-requests smoke run completes every request without errors", async () => {
   const r = await run("scripts/bench-boot-requests.ts");
   expect(r.code).toBe(0);
-  expect(r.out).toMatch(/\| luna daemon \(SQLite, status writes included\), 20 clients \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/);
+  expect(r.out).toMatch(
+    /\| luna daemon \(SQLite, status writes included\), 20 clients \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/,
+  );
 });
