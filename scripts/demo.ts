@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: builds the binary and sets up a small demo cluster (the seed walkthrough) on
- * the embedded SQLite store in ./demo, then lists what it made. Safe to run twice: it starts
- * from a fresh demo folder every time.
+ * `npm run demo`: builds the binary, sets up a small demo cluster (the seed walkthrough) on the
+ * embedded SQLite store in ./demo, packs its image, and starts `luna daemon` in the foreground
+ * on 127.0.0.1 (port 7050, or LUNA_DEMO_PORT) until Ctrl-C. Safe to run twice: it starts from
+ * a fresh demo folder every time.
  */
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,9 @@ const image = join(demo, "os", "compute");
 mkdirSync(join(image, "boot"), { recursive: true });
 mkdirSync(join(image, "lib", "modules", "6.1.0-demo"), { recursive: true });
 writeFileSync(join(image, "boot", "vmlinuz-6.1.0-demo"), "demo kernel\n");
+writeFileSync(join(image, "hello.txt"), "a file in the demo image\n");
+writeFileSync(join(demo, "initramfs.img"), "demo initramfs\n");
+const port = process.env.LUNA_DEMO_PORT ?? "7050";
 
 await $`bun scripts/build.ts`;
 process.env.LUNA_STORE = `sqlite:${join(demo, "luna.db")}`;
@@ -21,7 +25,7 @@ process.env.LUNA_CONFIG = "";
 const luna = resolve("dist/luna");
 const steps = [
   "cluster init",
-  "cluster change --frontend_address 10.30.255.254",
+  `cluster change --frontend_address 127.0.0.1 --frontend_port ${port} --path ${join(demo, "opt")}`,
   `osimage add -n compute -p ${image}`,
   "bmcsetup add -n base",
   "network add -n cluster -N 10.30.0.0 -P 16",
@@ -31,7 +35,8 @@ const steps = [
   "group change -n compute --interface enp7s0 --setnet cluster",
   "group change -n compute --bmcnetwork --setnet ipmi",
   "node add -g compute -n node[001-004]",
-  "node change -n node001 -s switch01 -p 1",
+  "node change -n node001 -s switch01 -p 1 --mac 52:54:00:00:00:01",
+  `osimage pack -n compute --initrdfile ${join(demo, "initramfs.img")}`,
 ];
 for (const step of steps) {
   console.log(`$ luna ${step}`);
@@ -42,3 +47,13 @@ await $`${luna} node list`;
 console.log(
   `\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} to explore it)`,
 );
+console.log(`Starting the daemon on http://127.0.0.1:${port} (Ctrl-C stops it). Try, from another shell:`);
+console.log(`  curl "http://127.0.0.1:${port}/luna?step=boot"`);
+console.log(`  curl "http://127.0.0.1:${port}/luna?step=discovery&hwdata=52:54:00:00:00:01"`);
+console.log(`  curl "http://127.0.0.1:${port}/luna?step=install&node=node001"`);
+const daemon = Bun.spawn([luna, "daemon", "--host", "127.0.0.1", "--port", port], {
+  stdio: ["inherit", "inherit", "inherit"],
+  env: { ...process.env },
+});
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => daemon.kill("SIGTERM"));
+process.exitCode = await daemon.exited;
