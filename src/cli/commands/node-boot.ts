@@ -12,6 +12,16 @@ import type { CliContext } from "../context.ts";
 import { age, table } from "../render.ts";
 import { jsonArg, verb } from "../verb.ts";
 
+/** The iPXE boot script or the install script the daemon would serve to a node. */
+export async function printScript(ctx: CliContext, name: string, type: string): Promise<void> {
+  const store = await ctx.store();
+  const data = await loadBootData(store, await mustGet(store, "node", name));
+  if (type === "boot") return ctx.out(renderNodeBoot(data).trimEnd());
+  if (type !== "install")
+    throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
+  ctx.out(renderInstallScript(data).trimEnd());
+}
+
 export const nodeBootVerbs = (ctx: CliContext) => ({
   status: () =>
     verb({
@@ -100,14 +110,6 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         ...nameArgs("node"),
         type: { type: "string", alias: ["s"], description: "boot or install (default install)" },
       },
-      async run(a) {
-        const store = await ctx.store();
-        const data = await loadBootData(store, await mustGet(store, "node", nameOf("node", a)));
-        const type = (a.type as string | undefined) ?? "install";
-        if (type === "boot") return ctx.out(renderNodeBoot(data).trimEnd());
-        if (type !== "install")
-          throw new AppError("INVALID_ARGUMENT", `Unknown script type '${type}'`, "Use boot or install");
-        ctx.out(renderInstallScript(data).trimEnd());
-      },
+      run: (a) => printScript(ctx, nameOf("node", a), (a.type as string | undefined) ?? "install"),
     }),
 });

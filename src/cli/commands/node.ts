@@ -9,7 +9,7 @@ import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
 import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
-import { nodeBootVerbs } from "./node-boot.ts";
+import { nodeBootVerbs, printScript } from "./node-boot.ts";
 
 const N = "node";
 
@@ -101,9 +101,18 @@ export function createNodeCommand(ctx: CliContext) {
       verb({
         noun: N,
         name: "show",
-        description: "show nodes",
-        args: { ...nameArgs(N), ...jsonArg },
+        description: "show nodes (--script boot|install prints what the daemon serves)",
+        args: {
+          ...nameArgs(N),
+          ...jsonArg,
+          script: {
+            type: "string",
+            alias: ["s"],
+            description: "print the node's boot or install script instead",
+          },
+        },
         async run(a) {
+          if (typeof a.script === "string") return printScript(ctx, nameOf(N, a), a.script);
           const store = await ctx.store();
           const l = await loadLookup(store, ["group", "switch"]);
           const now = ctx.now();
