@@ -7,8 +7,18 @@ import { mustGet, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Network } from "./model.ts";
 import * as fl from "./net/freelist.ts";
-import { cidrText, contains, formatIp, ipAt, lastOffset, makeCidr, offsetOf } from "./net/ip.ts";
-import { cidrOf, holdersOf, release, reserve } from "./network.ts";
+import {
+  type Cidr,
+  canonicalIp,
+  cidrText,
+  contains,
+  formatIp,
+  ipAt,
+  lastOffset,
+  makeCidr,
+  offsetOf,
+} from "./net/ip.ts";
+import { cidrOf, holdersOf, isReserved, release, reserve } from "./network.ts";
 import type { StoreWriter } from "./store.ts";
 
 export interface NetworkChange {
@@ -24,21 +34,24 @@ export interface NetworkChange {
 }
 
 export async function changeNetwork(tx: StoreWriter, name: string, change: NetworkChange): Promise<Network> {
-  let net = await mustGet(tx, "network", name);
+  const before = await mustGet(tx, "network", name);
+  let net = before;
   if (change.prefix !== undefined) net = await changePrefix(tx, net, change.prefix);
   if (change.network !== undefined) net = await renumber(tx, net, change.network);
+  if (net !== before) net = await claimFrontend(tx, before, net);
   if (change.reserve !== undefined) net = reserve(net, change.reserve).net;
   if (change.release !== undefined) {
-    const holder = (await holdersOf(tx, net)).find((h) => h.ip === change.release);
+    const ip = canonicalIp(change.release);
+    offsetOf(cidrOf(net), ip);
+    const holder = (await holdersOf(tx, net)).find((h) => canonicalIp(h.ip) === ip);
     if (holder) {
       throw new AppError(
         "OBJECT_IN_USE",
-        `Address ${change.release} is held by ${holder.holder}`,
+        `Address ${ip} is held by ${holder.holder}`,
         "Change that object instead",
       );
     }
-    offsetOf(cidrOf(net), change.release);
-    net = release(net, change.release);
+    net = release(net, ip);
   }
   if (change.ns_ip !== undefined) {
     const old = net.ns_ip;
@@ -58,6 +71,7 @@ export async function changeNetwork(tx: StoreWriter, name: string, change: Netwo
 async function changePrefix(tx: StoreWriter, net: Network, prefixText: string): Promise<Network> {
   const old = cidrOf(net);
   const next = makeCidr(net.network, prefixText);
+  await refuseOverlap(tx, net, next);
   const outside = (await holdersOf(tx, net)).filter((h) => !contains(next, h.ip));
   if (outside.length > 0) {
     throw new AppError(
@@ -111,11 +125,7 @@ async function renumber(tx: StoreWriter, net: Network, address: string): Promise
       "Change it first with 'luna cluster change --frontend_address'",
     );
   }
-  for (const other of await tx.list("network")) {
-    if (other.id !== net.id && contains(cidrOf(other), formatIp(next.version, next.base + 1n))) {
-      throw new AppError("ALREADY_EXISTS", `${cidrText(next)} overlaps network '${other.name}'`);
-    }
-  }
+  await refuseOverlap(tx, net, next);
   const move = (ip: string) => ipAt(next, offsetOf(old, ip));
   const groups = await tx.list("group");
   for (const node of await tx.list("node")) {
@@ -150,4 +160,32 @@ async function renumber(tx: StoreWriter, net: Network, address: string): Promise
     });
   }
   return { ...net, network: formatIp(next.version, next.base), ns_ip: net.ns_ip ? move(net.ns_ip) : "" };
+}
+
+/** Two aligned networks overlap exactly when one contains the other's first host. */
+async function refuseOverlap(tx: StoreWriter, net: Network, next: Cidr): Promise<void> {
+  for (const other of await tx.list("network")) {
+    const o = cidrOf(other);
+    if (other.id === net.id || o.version !== next.version) continue;
+    if (contains(o, ipAt(next, 1n)) || contains(next, ipAt(o, 1n))) {
+      throw new AppError("ALREADY_EXISTS", `${cidrText(next)} overlaps network '${other.name}'`);
+    }
+  }
+}
+
+/**
+ * A renumbered or widened network that now contains the frontend reserves its address, as
+ * `network add` does; refused when a holder already sits there.
+ */
+async function claimFrontend(tx: StoreWriter, before: Network, net: Network): Promise<Network> {
+  const frontend = (await tx.byName("cluster", "general"))?.frontend_address;
+  if (!frontend || !contains(cidrOf(net), frontend) || contains(cidrOf(before), frontend)) return net;
+  if (!isReserved(net, frontend)) return reserve(net, frontend).net;
+  if (net.ns_ip === frontend) return net;
+  const holder = (await holdersOf(tx, net)).find((h) => h.holder !== "frontend" && h.ip === frontend);
+  throw new AppError(
+    "IP_TAKEN",
+    `The frontend address ${frontend} would fall on ${holder ? holder.holder : "a reserved address"} in network '${net.name}'`,
+    "Move that address or the frontend first",
+  );
 }

@@ -14,8 +14,17 @@ const listDir = (dir: string): string[] => {
   }
 };
 
+/** A directory, following links; a dangling link or an unreadable entry is not one. */
+const isDir = (path: string): boolean => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
 export function findKernels(root: string): string[] {
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
+  if (!isDir(root)) {
     throw new AppError(
       "NOT_FOUND",
       `'${root}' is not a directory`,
@@ -29,7 +38,7 @@ export function findKernels(root: string): string[] {
   }
   for (const dir of ["lib/modules", "usr/lib/modules"]) {
     for (const v of listDir(join(root, dir))) {
-      if (statSync(join(root, dir, v)).isDirectory()) found.add(v);
+      if (isDir(join(root, dir, v))) found.add(v);
     }
   }
   return [...found];

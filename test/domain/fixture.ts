@@ -49,7 +49,9 @@ export async function openEmpty(): Promise<{ dir: string; store: Store } & Async
   };
 }
 
-export async function seed(opts: { frontend?: string; nodeprefix?: string; nodedigits?: string } = {}): Promise<Seed> {
+export async function seed(
+  opts: { frontend?: string; nodeprefix?: string; nodedigits?: string } = {},
+): Promise<Seed> {
   const empty = await openEmpty();
   const { store } = empty;
   try {

@@ -8,7 +8,8 @@ import type { Cluster } from "../../src/domain/model.ts";
 import { addNodes, deleteNode, nextNodeName } from "../../src/domain/node.ts";
 import { seed } from "./fixture.ts";
 
-const names = async (fx: Awaited<ReturnType<typeof seed>>) => (await fx.store.list("node")).map((n) => n.name);
+const names = async (fx: Awaited<ReturnType<typeof seed>>) =>
+  (await fx.store.list("node")).map((n) => n.name);
 
 describe("node naming", () => {
   test("addNodes names the first nodes node001, node002, node003", async () => {
