@@ -2,7 +2,7 @@
  * Switches (polled over SNMP for the MACs they learn) and other devices (PDUs, storage, anything
  * that needs a name and an address in DNS/DHCP). Both hold addresses from network pools.
  */
-import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
+import { checkName, mustGet, normaliseMac, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { OtherDev, Switch } from "./model.ts";
 import { canonicalIp } from "./net/ip.ts";
@@ -101,7 +101,21 @@ export async function deleteSwitch(tx: StoreWriter, name: string): Promise<void>
 export interface OtherDevInput {
   network?: string;
   ip?: string;
+  /** MAC for a fixed DHCP lease; '' clears it */
+  mac?: string;
   comment?: string;
+}
+
+/** A device MAC must not belong to a node or another device: DHCP would give it two leases. */
+async function deviceMac(tx: StoreWriter, dev: OtherDev, mac: string): Promise<string | null> {
+  if (mac.trim() === "") return null;
+  const m = normaliseMac(mac);
+  const binding = await tx.byName("mac", m);
+  const node = binding ? await tx.get("node", binding.node) : undefined;
+  const other = (await tx.list("otherdev")).find((o) => o.id !== dev.id && o.mac === m);
+  const owner = node ? `node '${node.name}'` : other ? `otherdev '${other.name}'` : undefined;
+  if (owner) throw new AppError("ALREADY_EXISTS", `MAC ${m} already belongs to ${owner}`);
+  return m;
 }
 
 export async function addOtherDev(tx: StoreWriter, name: string, input: OtherDevInput): Promise<OtherDev> {
@@ -109,7 +123,8 @@ export async function addOtherDev(tx: StoreWriter, name: string, input: OtherDev
   checkName("otherdev", name);
   if (await tx.byName("otherdev", name))
     throw new AppError("ALREADY_EXISTS", `An otherdev named '${name}' already exists`);
-  const dev: OtherDev = { id: newId(), name, connected: {}, comment: input.comment ?? "" };
+  const dev: OtherDev = { id: newId(), name, connected: {}, mac: null, comment: input.comment ?? "" };
+  if (input.mac !== undefined) dev.mac = await deviceMac(tx, dev, input.mac);
   if (input.network !== undefined || input.ip !== undefined) await connect(tx, dev, input);
   await tx.insert("otherdev", dev);
   return dev;
@@ -137,6 +152,7 @@ export async function changeOtherDev(tx: StoreWriter, name: string, input: Other
   } else if (input.network !== undefined || input.ip !== undefined) {
     await connect(tx, dev, input);
   }
+  if (input.mac !== undefined) dev.mac = await deviceMac(tx, dev, input.mac);
   if (input.comment !== undefined) dev.comment = input.comment;
   await tx.update("otherdev", dev);
   return dev;

@@ -85,6 +85,12 @@ export const BmcSetupSchema = T.Object({
   userid: T.Integer({ minimum: 0 }),
   netchannel: T.Integer({ minimum: 0 }),
   mgmtchannel: T.Integer({ minimum: 0 }),
+  /** how `node power` reaches the BMC (default ipmi; absent in documents older than it) */
+  protocol: T.Optional(T.Union([T.Literal("ipmi"), T.Literal("redfish")])),
+  /** Redfish only: accept a self-signed certificate (default false) */
+  insecure: T.Optional(T.Boolean()),
+  /** BMC port; absent or 0 = the protocol's own (623/udp for IPMI, 443 for Redfish) */
+  port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
   comment: T.String(),
 });
 export type BmcSetup = Static<typeof BmcSetupSchema>;
@@ -106,6 +112,8 @@ export const OtherDevSchema = T.Object({
   name: T.String(),
   /** network id → address */
   connected: T.Record(T.String(), T.String()),
+  /** MAC for a fixed DHCP lease on the DHCP network (absent in older documents) */
+  mac: T.Optional(T.Union([T.String(), T.Null()])),
   comment: T.String(),
 });
 export type OtherDev = Static<typeof OtherDevSchema>;

@@ -7,7 +7,7 @@
  */
 import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
-import type { Network } from "./model.ts";
+import type { Cluster, Group, Network, Node, OtherDev, Switch } from "./model.ts";
 import * as fl from "./net/freelist.ts";
 import {
   type Cidr,
@@ -159,12 +159,34 @@ function overlaps(a: Cidr, b: Cidr): boolean {
   return (a.base & mask) === (b.base & mask);
 }
 
+/** What `holdersIn` looks at: the documents that can hold an address. */
+export interface HolderData {
+  cluster: Cluster | undefined;
+  groups: Group[];
+  nodes: Node[];
+  switches: Switch[];
+  otherdevs: OtherDev[];
+}
+
 /** Every stored address inside the network, with who holds it. */
 export async function holdersOf(tx: StoreReader, net: Network): Promise<{ ip: string; holder: string }[]> {
+  return holdersIn(
+    {
+      cluster: await tx.byName("cluster", "general"),
+      groups: await tx.list("group"),
+      nodes: await tx.list("node"),
+      switches: await tx.list("switch"),
+      otherdevs: await tx.list("otherdev"),
+    },
+    net,
+  );
+}
+
+export function holdersIn(d: HolderData, net: Network): { ip: string; holder: string }[] {
   const out: { ip: string; holder: string }[] = [];
   const cidr = cidrOf(net);
-  const groups = new Map((await tx.list("group")).map((g) => [g.id, g]));
-  for (const node of await tx.list("node")) {
+  const groups = new Map(d.groups.map((g) => [g.id, g]));
+  for (const node of d.nodes) {
     const g = groups.get(node.group);
     for (const iface of g?.interfaces ?? []) {
       const ips = node.interfaces[iface.name];
@@ -174,17 +196,21 @@ export async function holdersOf(tx: StoreReader, net: Network): Promise<{ ip: st
         out.push({ ip: ips.ip6, holder: `node/${node.name}:${iface.name}` });
     }
   }
-  for (const s of await tx.list("switch"))
-    if (s.network === net.id) out.push({ ip: s.ip, holder: `switch/${s.name}` });
-  for (const o of await tx.list("otherdev")) {
+  for (const s of d.switches) if (s.network === net.id) out.push({ ip: s.ip, holder: `switch/${s.name}` });
+  for (const o of d.otherdevs) {
     const ip = o.connected[net.id];
     if (ip) out.push({ ip, holder: `otherdev/${o.name}` });
   }
   if (net.ns_ip)
     out.push({ ip: net.ns_ip, holder: `nameserver${net.ns_hostname ? `/${net.ns_hostname}` : ""}` });
-  const cluster = await tx.byName("cluster", "general");
+  const cluster = d.cluster;
   if (cluster?.frontend_address && contains(cidr, cluster.frontend_address)) {
     out.push({ ip: cluster.frontend_address, holder: "frontend" });
+  }
+  // The DHCP range is reserved as a whole; its ends stand for it (a prefix change must keep both).
+  if (cluster?.dhcp_net === net.id && cluster.dhcp_range_start && cluster.dhcp_range_end) {
+    out.push({ ip: cluster.dhcp_range_start, holder: "cluster/dhcp-range" });
+    out.push({ ip: cluster.dhcp_range_end, holder: "cluster/dhcp-range" });
   }
   return out;
 }

@@ -82,6 +82,8 @@ export async function setMac(tx: StoreWriter, node: Node, mac: string): Promise<
       `Clear it there first: luna node change ${owner?.name ?? ""} --mac ''`,
     );
   }
+  const dev = (await tx.list("otherdev")).find((o) => o.mac === m);
+  if (dev) throw new AppError("ALREADY_EXISTS", `MAC ${m} already belongs to otherdev '${dev.name}'`);
   if (node.mac && node.mac !== m) {
     const old = await tx.byName("mac", node.mac);
     if (old) await tx.remove("mac", old.id);

@@ -1,4 +1,4 @@
-/** `luna cluster init|show|change`. */
+/** `luna cluster init|show|change`, plus `makedhcp|makedns` from cluster-net.ts. */
 import type { ArgsDef } from "citty";
 import { type ClusterInput, changeCluster, initCluster } from "../../domain/cluster.ts";
 import { requireCluster } from "../../domain/common.ts";
@@ -7,6 +7,7 @@ import type { CliContext } from "../context.ts";
 import { showTable, yesNo } from "../render.ts";
 import { commentArg, jsonArg, nothingToChange, noun, type Parsed, verb } from "../verb.ts";
 import { loadLookup, nameIn } from "../views.ts";
+import { clusterNetVerbs } from "./cluster-net.ts";
 
 const s = (description: string, alias?: string[]) => ({
   type: "string" as const,
@@ -53,7 +54,8 @@ function input(a: Parsed, keys: string[]): ClusterInput {
 }
 
 export function createClusterCommand(ctx: CliContext) {
-  return noun("cluster", "cluster-wide settings", {
+  return noun("cluster", "cluster-wide settings, DHCP and DNS configuration", {
+    ...clusterNetVerbs(ctx),
     init: () =>
       verb({
         noun: "cluster",

@@ -11,7 +11,7 @@ import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pi
 import { type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "otherdev";
-const fields = ["network", "ip", "comment"] as const;
+const fields = ["network", "ip", "mac", "comment"] as const;
 const flagArgs: ArgsDef = {
   network: { type: "string", alias: ["N"], description: "network (default: the one containing --ip)" },
   ip: {
@@ -19,6 +19,7 @@ const flagArgs: ArgsDef = {
     alias: ["i"],
     description: "address; with --network and an empty value, disconnects",
   },
+  mac: { type: "string", description: "MAC for a fixed DHCP lease from makedhcp ('' clears)" },
   ...commentArg,
 };
 const connected = (l: Lookup, d: OtherDev) =>
@@ -49,7 +50,12 @@ export function createOtherDevCommand(ctx: CliContext) {
           const all = await store.list(N);
           if (a.json)
             return ctx.json(
-              all.map((d) => ({ name: d.name, connected: connected(l, d), comment: d.comment })),
+              all.map((d) => ({
+                name: d.name,
+                connected: connected(l, d),
+                mac: d.mac ?? null,
+                comment: d.comment,
+              })),
             );
           ctx.out(
             table(
@@ -76,7 +82,7 @@ export function createOtherDevCommand(ctx: CliContext) {
           const out = [];
           for (const name of expandHostlist(nameOf(N, a))) {
             const d = await mustGet(store, N, name);
-            out.push({ name: d.name, connected: connected(l, d), comment: d.comment });
+            out.push({ name: d.name, connected: connected(l, d), mac: d.mac ?? null, comment: d.comment });
           }
           if (a.json) return ctx.json(out.length === 1 ? out[0] : out);
           for (const d of out) {
@@ -84,6 +90,7 @@ export function createOtherDevCommand(ctx: CliContext) {
               showTable({
                 name: d.name,
                 connected: d.connected.map((c) => `[${c.network}]:${c.ip}`).join("\n") || "-",
+                mac: d.mac ?? "-",
                 comment: d.comment,
               }),
             );

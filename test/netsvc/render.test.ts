@@ -1,0 +1,95 @@
+/**
+ * Golden files for everything makedhcp and makedns render, from the fixture cluster (two
+ * networks, three nodes, a switch and a PDU), plus the IPv6 variant for dnsmasq and bind.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { dhcpConfig } from "../../src/domain/dhcp.ts";
+import { dnsZones } from "../../src/domain/dns.ts";
+import { bindZones, renderNamedInclude } from "../../src/netsvc/bind.ts";
+import { renderDhcpd } from "../../src/netsvc/dhcpd.ts";
+import { renderDnsmasq } from "../../src/netsvc/dnsmasq.ts";
+import { renderHosts } from "../../src/netsvc/hosts.ts";
+import { expectGolden } from "../helpers/golden.ts";
+import { netsvcFixture } from "../helpers/netsvc-fixture.ts";
+
+const SERIAL = 2026010100;
+
+const v4 = await netsvcFixture();
+const v6 = await netsvcFixture({ ipv6: true });
+afterAll(async () => {
+  await v4[Symbol.asyncDispose]();
+  await v6[Symbol.asyncDispose]();
+});
+
+describe("IPv4 cluster", async () => {
+  const snap = await v4.snapshot();
+  const dhcp = dhcpConfig(snap);
+  const dns = dnsZones(snap, { frontendName: "head" });
+  const bind = bindZones(dns.zones);
+
+  test("dhcpConfig lists fixed leases for nodes with a MAC and the PDU, without warnings", () => {
+    expect(dhcp.warnings).toEqual([]);
+    expect(dhcp.config.hosts.map((h) => `${h.name} ${h.mac} ${h.ip4}`)).toEqual([
+      "node001 52:54:00:00:00:01 10.30.0.1",
+      "node002 52:54:00:00:00:02 10.30.0.2",
+      "pdu01 52:54:00:aa:00:01 10.30.250.1",
+    ]);
+    expect(dhcp.config.bootUrl).toBe("http://10.30.255.254:7050/luna?step=boot");
+  });
+
+  test("renderDhcpd matches its golden file", () => {
+    expectGolden("netsvc/dhcpd.conf", renderDhcpd(dhcp.config));
+  });
+
+  test("renderDnsmasq matches its golden file", () => {
+    expectGolden("netsvc/dnsmasq.conf", renderDnsmasq(dhcp.config));
+  });
+
+  test("dnsZones names BMCs node-bmc and keeps every host once", () => {
+    expect(dns.warnings).toEqual([]);
+    const ipmi = dns.zones.find((z) => z.name === "ipmi");
+    expect(ipmi?.records.map((r) => r.name)).toEqual([
+      "head",
+      "node001-bmc",
+      "node002-bmc",
+      "node003-bmc",
+      "switch01",
+    ]);
+  });
+
+  test("bind zones and include match their golden files", () => {
+    expect(bind.warnings).toEqual([]);
+    expect(bind.docs.map((d) => d.zone)).toEqual([
+      "cluster",
+      "ipmi",
+      "30.10.in-addr.arpa",
+      "31.10.in-addr.arpa",
+    ]);
+    for (const d of bind.docs) expectGolden(`netsvc/${d.file}`, d.render(SERIAL));
+    expectGolden("netsvc/named.luna.zones", renderNamedInclude(bind.docs, "/var/named"));
+  });
+
+  test("renderHosts matches its golden file", () => {
+    expectGolden("netsvc/hosts", renderHosts(dns.zones));
+  });
+});
+
+describe("cluster with an IPv6 network on the boot interface", async () => {
+  const snap = await v6.snapshot();
+  const dhcp = dhcpConfig(snap);
+  const bind = bindZones(dnsZones(snap, { frontendName: "head" }).zones);
+
+  test("renderDnsmasq adds router advertisements, an IPv6 range and the nodes' IPv6 addresses", () => {
+    const text = renderDnsmasq(dhcp.config);
+    expect(text).toContain("\nenable-ra\n");
+    expect(text).toContain("\ndhcp-range=fd00:30::,static,64,8h\n");
+    expect(text).toContain("\ndhcp-host=52:54:00:00:00:01,10.30.0.1,[fd00:30::1],node001\n");
+    expectGolden("netsvc/dnsmasq-ipv6.conf", text);
+  });
+
+  test("the IPv6 forward and nibble reverse zones match their golden files", () => {
+    const six = bind.docs.filter((d) => d.zone === "cluster6" || d.zone.endsWith(".ip6.arpa"));
+    expect(six.map((d) => d.zone)).toEqual(["cluster6", "0.0.0.0.0.0.0.0.0.3.0.0.0.0.d.f.ip6.arpa"]);
+    for (const d of six) expectGolden(`netsvc/${d.file}`, d.render(SERIAL));
+  });
+});
