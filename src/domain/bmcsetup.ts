@@ -1,8 +1,8 @@
 /**
  * BMC setups: the IPMI user, password and channels that the install script programs into a
- * node's BMC, and that power control uses to reach it.
+ * node's BMC, and how power control reaches it (IPMI or Redfish, port, certificate policy).
  */
-import { checkName, mustGet, parseInteger, refuseIfUsed, requireCluster } from "./common.ts";
+import { checkName, mustGet, parseInteger, parseYesNo, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { BmcSetup } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -13,7 +13,22 @@ export interface BmcSetupInput {
   userid?: string;
   netchannel?: string;
   mgmtchannel?: string;
+  protocol?: string;
+  insecure?: string;
+  port?: string;
   comment?: string;
+}
+
+export type BmcProtocol = "ipmi" | "redfish";
+
+/** The power-control settings with their defaults, for documents written before they existed. */
+export function bmcAccessOf(b: BmcSetup): { protocol: BmcProtocol; insecure: boolean; port: number } {
+  const protocol = b.protocol ?? "ipmi";
+  return {
+    protocol,
+    insecure: b.insecure ?? false,
+    port: b.port || (protocol === "ipmi" ? 623 : 443),
+  };
 }
 
 function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
@@ -37,6 +52,15 @@ function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
   if (input.netchannel !== undefined) next.netchannel = parseInteger("netchannel", input.netchannel, 0, 15);
   if (input.mgmtchannel !== undefined)
     next.mgmtchannel = parseInteger("mgmtchannel", input.mgmtchannel, 0, 15);
+  if (input.protocol !== undefined) {
+    const p = input.protocol.trim().toLowerCase();
+    if (p !== "ipmi" && p !== "redfish") {
+      throw new AppError("INVALID_ARGUMENT", `Invalid protocol '${input.protocol}'`, "Use ipmi or redfish");
+    }
+    next.protocol = p;
+  }
+  if (input.insecure !== undefined) next.insecure = parseYesNo("insecure", input.insecure);
+  if (input.port !== undefined) next.port = parseInteger("port", input.port, 0, 65535);
   if (input.comment !== undefined) next.comment = input.comment;
   return next;
 }
@@ -55,6 +79,9 @@ export async function addBmcSetup(tx: StoreWriter, name: string, input: BmcSetup
       userid: 3,
       netchannel: 1,
       mgmtchannel: 1,
+      protocol: "ipmi",
+      insecure: false,
+      port: 0,
       comment: "",
     },
     input,

@@ -1,20 +1,36 @@
 /** `luna bmcsetup add|show|list|change|rename|delete`. */
 import type { ArgsDef } from "citty";
-import { addBmcSetup, changeBmcSetup, deleteBmcSetup } from "../../domain/bmcsetup.ts";
+import { addBmcSetup, bmcAccessOf, changeBmcSetup, deleteBmcSetup } from "../../domain/bmcsetup.ts";
 import { mustGet, renameDoc } from "../../domain/common.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
-import { showTable, table } from "../render.ts";
+import { showTable, table, yesNo } from "../render.ts";
 import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
 
 const N = "bmcsetup";
-const fields = ["user", "password", "userid", "netchannel", "mgmtchannel", "comment"] as const;
+const fields = [
+  "user",
+  "password",
+  "userid",
+  "netchannel",
+  "mgmtchannel",
+  "protocol",
+  "insecure",
+  "port",
+  "comment",
+] as const;
 const flagArgs: ArgsDef = {
   user: { type: "string", alias: ["u"], description: "BMC user (default ladmin)" },
   password: { type: "string", alias: ["p"], description: "BMC password (default ladmin)" },
   userid: { type: "string", alias: ["I"], description: "IPMI user id (default 3)" },
   netchannel: { type: "string", alias: ["N"], description: "IPMI LAN channel (default 1)" },
   mgmtchannel: { type: "string", alias: ["M"], description: "IPMI management channel (default 1)" },
+  protocol: {
+    type: "string",
+    description: "ipmi|redfish: how 'luna node power' reaches the BMC (default ipmi)",
+  },
+  insecure: { type: "string", description: "y|n: Redfish accepts a self-signed BMC certificate (default n)" },
+  port: { type: "string", description: "BMC port (default 0 = 623 for IPMI, 443 for Redfish)" },
   ...commentArg,
 };
 
@@ -54,9 +70,16 @@ export function createBmcSetupCommand(ctx: CliContext) {
         description: "show a BMC setup",
         args: { ...nameArgs(N), ...jsonArg },
         async run(a) {
-          const { id: _id, ...b } = await mustGet(await ctx.store(), N, nameOf(N, a));
+          const doc = await mustGet(await ctx.store(), N, nameOf(N, a));
+          const { id: _id, ...b } = { ...doc, ...bmcAccessOf(doc), port: doc.port ?? 0 };
           if (a.json) return ctx.json(b);
-          ctx.out(showTable(Object.fromEntries(Object.entries(b).map(([k, v]) => [k, String(v)]))));
+          ctx.out(
+            showTable(
+              Object.fromEntries(
+                Object.entries(b).map(([k, v]) => [k, typeof v === "boolean" ? yesNo(v) : String(v)]),
+              ),
+            ),
+          );
         },
       }),
     change: () =>

@@ -10,6 +10,7 @@ import { showTable, table } from "../render.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
 import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
 import { nodeBootVerbs, printScript } from "./node-boot.ts";
+import { nodePowerVerbs } from "./node-power.ts";
 
 const N = "node";
 
@@ -50,6 +51,7 @@ function ipChange(ip: string | undefined, iface: string | undefined): [string, s
 export function createNodeCommand(ctx: CliContext) {
   return noun(N, "compute nodes", {
     ...nodeBootVerbs(ctx),
+    ...nodePowerVerbs(ctx),
     add: () =>
       verb({
         noun: N,

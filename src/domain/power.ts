@@ -1,0 +1,73 @@
+/**
+ * Power control targets: for each node of a hostlist, the BMC to talk to (address of the node's
+ * BMC interface, credentials and protocol of its group's bmcsetup), or why there is none. An
+ * unknown node or a node without a BMC is one failed line, never an abort of the others (the
+ * original skipped them silently).
+ */
+import { type BmcProtocol, bmcAccessOf } from "./bmcsetup.ts";
+import { AppError } from "./errors.ts";
+import { BMC_IF } from "./group.ts";
+import type { ClusterSnapshot } from "./netdata.ts";
+
+export const POWER_ACTIONS = ["status", "on", "off", "reset", "cycle", "identify", "noidentify"] as const;
+export type PowerAction = (typeof POWER_ACTIONS)[number];
+
+/** Actions after which nodes boot, and so hit DHCP, TFTP and HTTP: these go in batches. */
+export const BOOTING_ACTIONS: readonly PowerAction[] = ["on", "cycle", "reset"];
+
+export function parsePowerAction(text: string | undefined): PowerAction {
+  const a = (text ?? "").trim().toLowerCase();
+  if (!(POWER_ACTIONS as readonly string[]).includes(a)) {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      text ? `Unknown power action '${text}'` : "Which power action?",
+      `Use one of ${POWER_ACTIONS.join(", ")}: luna node power node[001-004] status`,
+    );
+  }
+  return a as PowerAction;
+}
+
+export interface BmcTarget {
+  protocol: BmcProtocol;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  insecure: boolean;
+}
+
+export interface PowerTarget {
+  node: string;
+  bmc?: BmcTarget;
+  /** why the node cannot be reached; set when `bmc` is not */
+  error?: string;
+}
+
+export function powerTargets(s: ClusterSnapshot, names: string[], iface = BMC_IF): PowerTarget[] {
+  const nodes = new Map(s.nodes.map((n) => [n.name, n]));
+  const groups = new Map(s.groups.map((g) => [g.id, g]));
+  return names.map((name): PowerTarget => {
+    const node = nodes.get(name);
+    if (!node) return { node: name, error: `No node named '${name}'` };
+    const group = groups.get(node.group);
+    const setup = s.bmcsetups.find((b) => b.id === group?.bmcsetup);
+    if (!group || !setup) {
+      return { node: name, error: `Group '${group?.name ?? "?"}' has no bmcsetup (luna group change -b)` };
+    }
+    const host = node.interfaces[iface]?.ip4 ?? node.interfaces[iface]?.ip6;
+    if (!host) return { node: name, error: `No address on interface '${iface}'` };
+    const access = bmcAccessOf(setup);
+    return {
+      node: name,
+      bmc: { ...access, host, user: setup.user, password: setup.password },
+    };
+  });
+}
+
+/** Splits targets into boot batches of `size` (0 = one batch), keeping the hostlist order. */
+export function batches<T>(items: T[], size: number): T[][] {
+  if (size <= 0 || items.length <= size) return items.length ? [items] : [];
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
