@@ -7,6 +7,7 @@ import type { Store } from "../domain/store.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
 import type { PeerOut } from "../torrent/announce.ts";
+import { createSeeder } from "../torrent/seeder.ts";
 import { createTracker } from "../torrent/tracker.ts";
 import { openStore } from "./open-store.ts";
 import { type Service, supervise } from "./supervisor.ts";
@@ -21,7 +22,11 @@ export interface DaemonOptions {
   onListening?: (port: number) => void;
 }
 
-export function httpService(store: Store, o: DaemonOptions, seeders: () => PeerOut[]): Service {
+export function httpService(
+  store: Store,
+  o: DaemonOptions,
+  seeders: (infohash: string) => PeerOut[],
+): Service {
   let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
   const tracker = createTracker({ store, now: () => new Date(), seeders, log: o.log });
@@ -49,7 +54,16 @@ export function httpService(store: Store, o: DaemonOptions, seeders: () => PeerO
 
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const store = await openStore(parseStoreSpec(o.config.store));
-  const sup = await supervise([httpService(store, o, () => [])], o.log);
+  const cluster = await store.byName("cluster", "general");
+  // The seeder binds the address nodes reach the head node at: the frontend address.
+  const seedHost = cluster?.frontend_address || (o.host !== "0.0.0.0" ? o.host : "");
+  const seeder = seedHost ? createSeeder({ store, host: seedHost, log: o.log }) : undefined;
+  if (!seeder)
+    o.log.warn(
+      "no frontend address: the head node will not seed images (luna cluster change --frontend_address)",
+    );
+  const services = [...(seeder ? [seeder] : []), httpService(store, o, (h) => seeder?.peers(h) ?? [])];
+  const sup = await supervise(services, o.log);
   const code = await sup.done;
   await store.close();
   return code;

@@ -20,8 +20,8 @@ import {
 export interface TrackerOptions {
   store: Store;
   now: () => Date;
-  /** head-node seeders, always returned */
-  seeders: () => PeerOut[];
+  /** head-node seeders of a torrent, always returned */
+  seeders: (infohash: string) => PeerOut[];
   log: { warn(msg: string, f?: Record<string, unknown>): void };
 }
 
@@ -133,8 +133,10 @@ export function createTracker(o: TrackerOptions) {
       others.sort(
         (x, y) => Number(v.switchOf.get(y.ip) === mySwitch) - Number(v.switchOf.get(x.ip) === mySwitch),
       );
-    const seeders = o.seeders().filter((s) => !(s.ip === ip && s.port === a.port));
-    return [...seeders, ...others.slice(0, Math.max(0, a.numwant - seeders.length))];
+    const seeders = o.seeders(a.infohash).filter((s) => !(s.ip === ip && s.port === a.port));
+    const seederKeys = new Set(seeders.map((s) => `${s.ip}:${s.port}`));
+    const rest = others.filter((p) => !seederKeys.has(`${p.ip}:${p.port}`));
+    return [...seeders, ...rest.slice(0, Math.max(0, a.numwant - seeders.length))];
   }
 
   return {
