@@ -119,3 +119,31 @@ test("pack refuses without a frontend address and leaves no files or versions", 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("pack of an image without dracut says so and how to supply an initramfs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "luna-pack-"));
+  const store = openSqliteStore(join(dir, "luna.db"));
+  try {
+    mkdirSync(join(dir, "tree", "boot"), { recursive: true });
+    writeFileSync(join(dir, "tree", "boot", "vmlinuz-6.1"), "k");
+    await store.write(async (tx) => {
+      await initCluster(tx, { frontend_address: "10.30.255.254", path: join(dir, "opt") }, false);
+      await addOsImage(tx, { name: "compute", path: join(dir, "tree"), kernels: ["6.1"] });
+    });
+    const before = await store.dump();
+    const { buildInitramfs } = await import("../../src/pack/initramfs.ts");
+    const err = await packImage({
+      store,
+      name: "compute",
+      compression: "zstd",
+      bootOnly: true,
+      buildInitramfs,
+    }).catch((e) => e);
+    expect(String(err.message)).toContain("has no dracut");
+    expect(String(err.hint)).toContain("--initrdfile");
+    expect(await store.dump()).toBe(before);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AppError } from "../../domain/errors.ts";
+import { buildInitramfs } from "../../pack/initramfs.ts";
 import { packImage } from "../../pack/pack.ts";
 import type { Compression } from "../../pack/tarball.ts";
 import type { CliContext } from "../context.ts";
@@ -63,6 +64,7 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
     bootOnly: Boolean(a.boot),
     kernelSource: source("kernfile", a.kernfile),
     initrdSource,
+    buildInitramfs,
     progress: progressPrinter(tty),
     log: (line) => process.stderr.write(`${tty ? "\n" : ""}luna: ${line}\n`),
   });
