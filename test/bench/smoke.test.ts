@@ -30,3 +30,10 @@ test("bench-boot-requests smoke run completes every request without errors", asy
     /\| luna daemon \(SQLite, status writes included\), 20 clients \| \d+ \| [\d.]+ \| [\d.]+ \| 0 \|/,
   );
 });
+
+test("bench-pack smoke run packs with every compression", async () => {
+  const r = await run("scripts/bench-pack.ts");
+  expect(r.code).toBe(0);
+  for (const c of ["zstd", "gzip", "none"])
+    expect(r.out).toMatch(new RegExp(`\\| luna osimage pack --compress ${c} \\| [\\d.]+ \\| \\d+ \\|`));
+});
