@@ -32,3 +32,5 @@ declare module "parse-torrent" {
   }>;
   export default parseTorrent;
 }
+
+declare module "net-snmp";

@@ -3,9 +3,11 @@
  * switch poller, tracker and seeder, each a service under one supervisor.
  */
 import { type Config, parseStoreSpec } from "../config/config.ts";
+import { findBySwitchPort } from "../domain/fdb.ts";
 import type { Store } from "../domain/store.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
+import { createSwitchPoller } from "../snmp/poller.ts";
 import type { PeerOut } from "../torrent/announce.ts";
 import { createSeeder } from "../torrent/seeder.ts";
 import { createTracker } from "../torrent/tracker.ts";
@@ -40,6 +42,7 @@ export function httpService(
         secureInstall: o.secureInstall,
         counters,
         tracker,
+        bySwitch: findBySwitchPort,
       });
       server = app.listen({ hostname: o.host, port: o.port });
       const port = server.server?.port ?? o.port;
@@ -62,7 +65,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     o.log.warn(
       "no frontend address: the head node will not seed images (luna cluster change --frontend_address)",
     );
-  const services = [...(seeder ? [seeder] : []), httpService(store, o, (h) => seeder?.peers(h) ?? [])];
+  const poller = createSwitchPoller({ store, log: o.log });
+  const services = [
+    ...(seeder ? [seeder] : []),
+    poller,
+    httpService(store, o, (h) => seeder?.peers(h) ?? []),
+  ];
   const sup = await supervise(services, o.log);
   const code = await sup.done;
   await store.close();

@@ -8,6 +8,7 @@ import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
 import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
 import { loadLookup, nameIn } from "../views.ts";
+import { createSwitchPollVerb, learned, learnedTable } from "./switch-poll.ts";
 
 const N = "switch";
 const fields = ["network", "ip", "read", "rw", "oid", "comment"] as const;
@@ -30,6 +31,7 @@ const flagArgs: ArgsDef = {
 
 export function createSwitchCommand(ctx: CliContext) {
   return noun(N, "Ethernet switches polled over SNMP to find nodes by port", {
+    poll: createSwitchPollVerb(ctx),
     add: () =>
       verb({
         noun: N,
@@ -66,18 +68,25 @@ export function createSwitchCommand(ctx: CliContext) {
       verb({
         noun: N,
         name: "show",
-        description: "show switches",
+        description: "show switches and the MACs learned on their ports",
         args: { ...nameArgs(N), ...jsonArg },
         async run(a) {
           const store = await ctx.store();
           const l = await loadLookup(store, ["network"]);
           const out = [];
           for (const name of expandHostlist(nameOf(N, a))) {
-            const { id: _id, ...s } = await mustGet(store, N, name);
-            out.push({ ...s, network: nameIn(l, s.network) });
+            const { id, ...s } = await mustGet(store, N, name);
+            out.push({ ...s, network: nameIn(l, s.network), learned: await learned(store, id) });
           }
           if (a.json) return ctx.json(out.length === 1 ? out[0] : out);
-          for (const s of out) ctx.out(showTable({ ...s, network: ref(s.network) }));
+          for (const { learned: rows, ...s } of out) {
+            ctx.out(showTable({ ...s, network: ref(s.network) }));
+            ctx.out(
+              rows.length > 0
+                ? learnedTable(rows, ctx.now())
+                : "No MACs learned from this switch yet (luna switch poll)",
+            );
+          }
         },
       }),
     change: () =>
