@@ -16,18 +16,26 @@ export interface BmcSetupInput {
   protocol?: string;
   insecure?: string;
   port?: string;
+  /** a cipher suite number, or '' / auto for ipmitool's own choice */
+  cipher?: string;
   comment?: string;
 }
 
 export type BmcProtocol = "ipmi" | "redfish";
 
 /** The power-control settings with their defaults, for documents written before they existed. */
-export function bmcAccessOf(b: BmcSetup): { protocol: BmcProtocol; insecure: boolean; port: number } {
+export function bmcAccessOf(b: BmcSetup): {
+  protocol: BmcProtocol;
+  insecure: boolean;
+  port: number;
+  cipher: number | null;
+} {
   const protocol = b.protocol ?? "ipmi";
   return {
     protocol,
     insecure: b.insecure ?? false,
     port: b.port || (protocol === "ipmi" ? 623 : 443),
+    cipher: b.cipher ?? null,
   };
 }
 
@@ -61,6 +69,11 @@ function apply(base: BmcSetup, input: BmcSetupInput): BmcSetup {
   }
   if (input.insecure !== undefined) next.insecure = parseYesNo("insecure", input.insecure);
   if (input.port !== undefined) next.port = parseInteger("port", input.port, 0, 65535);
+  if (input.cipher !== undefined) {
+    const auto = input.cipher.trim() === "" || input.cipher.trim().toLowerCase() === "auto";
+    if (auto) delete next.cipher;
+    else next.cipher = parseInteger("cipher", input.cipher, 0, 255);
+  }
   if (input.comment !== undefined) next.comment = input.comment;
   return next;
 }

@@ -91,6 +91,8 @@ export const BmcSetupSchema = T.Object({
   insecure: T.Optional(T.Boolean()),
   /** BMC port; absent or 0 = the protocol's own (623/udp for IPMI, 443 for Redfish) */
   port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
+  /** IPMI cipher suite for ipmitool -C; absent = ipmitool's own choice */
+  cipher: T.Optional(T.Integer({ minimum: 0, maximum: 255 })),
   comment: T.String(),
 });
 export type BmcSetup = Static<typeof BmcSetupSchema>;

@@ -34,6 +34,8 @@ export interface BmcTarget {
   user: string;
   password: string;
   insecure: boolean;
+  /** IPMI cipher suite, null = ipmitool's own choice */
+  cipher: number | null;
 }
 
 export interface PowerTarget {

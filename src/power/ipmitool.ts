@@ -43,6 +43,7 @@ export function ipmitoolArgs(bmc: BmcTarget, action: PowerAction, timeoutMs: num
     "-p",
     String(bmc.port),
     ...(bmc.user ? ["-U", bmc.user] : []),
+    ...(bmc.cipher === null ? [] : ["-C", String(bmc.cipher)]),
     "-E",
     "-N",
     String(perTry),

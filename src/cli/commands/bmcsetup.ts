@@ -17,6 +17,7 @@ const fields = [
   "protocol",
   "insecure",
   "port",
+  "cipher",
   "comment",
 ] as const;
 const flagArgs: ArgsDef = {
@@ -31,6 +32,10 @@ const flagArgs: ArgsDef = {
   },
   insecure: { type: "string", description: "y|n: Redfish accepts a self-signed BMC certificate (default n)" },
   port: { type: "string", description: "BMC port (default 0 = 623 for IPMI, 443 for Redfish)" },
+  cipher: {
+    type: "string",
+    description: "IPMI cipher suite for ipmitool -C, e.g. 3 or 17 (default auto: ipmitool probes the BMC)",
+  },
   ...commentArg,
 };
 
@@ -71,7 +76,13 @@ export function createBmcSetupCommand(ctx: CliContext) {
         args: { ...nameArgs(N), ...jsonArg },
         async run(a) {
           const doc = await mustGet(await ctx.store(), N, nameOf(N, a));
-          const { id: _id, ...b } = { ...doc, ...bmcAccessOf(doc), port: doc.port ?? 0 };
+          const access = bmcAccessOf(doc);
+          const { id: _id, ...b } = {
+            ...doc,
+            ...access,
+            port: doc.port ?? 0,
+            cipher: access.cipher ?? "auto",
+          };
           if (a.json) return ctx.json(b);
           ctx.out(
             showTable(
