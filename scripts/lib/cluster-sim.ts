@@ -26,6 +26,8 @@ export interface SimOptions {
   timeoutSec: number;
   log?: (line: string) => void;
   keep?: boolean;
+  /** fault injection: freeze the head node's seeder once some node has this fraction of the image */
+  freezeSeederAt?: number;
 }
 
 export interface NodeResult {
@@ -43,6 +45,8 @@ export interface SimResult {
   cpuBusy: number;
   /** bytes each node told the tracker it uploaded to its peers (last announce) */
   peerUploaded: Record<string, number>;
+  /** progress of the most advanced node when the seeder was frozen (fault injection) */
+  seederFrozenAt: number | undefined;
 }
 
 const cpuTimes = async () => {
@@ -72,6 +76,33 @@ rc=$?
     -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 ) > "$root.hash"
 exit $rc
 `;
+
+/**
+ * Watches the tracker's records and, once a node reports `fraction` of the image, freezes
+ * (SIGSTOP) the head node's aria2c seeders: a hung seeder, which the daemon cannot restart.
+ */
+async function freezeSeederWhen(
+  db: string,
+  fraction: number,
+  agents: { exitCode: number | null }[],
+): Promise<number | undefined> {
+  for (let i = 0; i < 6000 && agents.some((a) => a.exitCode === null); i++) {
+    const conn = new Database(db, { readonly: true });
+    let best = 0;
+    for (const row of conn.query("SELECT data FROM docs WHERE kind = 'peer'").all() as { data: string }[]) {
+      const p = JSON.parse(row.data) as { downloaded: number; left: number; peerid: string };
+      const total = p.downloaded + p.left;
+      if (total > 0 && p.left > 0) best = Math.max(best, p.downloaded / total);
+    }
+    conn.close();
+    if (best >= fraction) {
+      Bun.spawnSync(["pkill", "-STOP", "-f", "--", "--peer-id-prefix=-LUNA1-"]);
+      return best;
+    }
+    await Bun.sleep(100);
+  }
+  return undefined;
+}
 
 export async function runClusterSim(o: SimOptions): Promise<SimResult> {
   const log = o.log ?? (() => {});
@@ -201,7 +232,15 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       return p;
     });
     const timer = setTimeout(stop, o.timeoutSec * 1000);
+    let frozeAt: number | undefined;
+    const watcher =
+      o.freezeSeederAt === undefined
+        ? undefined
+        : freezeSeederWhen(join(dir, "luna.db"), o.freezeSeederAt, agents);
     const codes = await Promise.all(agents.map((p) => p.exited));
+    frozeAt = await watcher;
+    if (frozeAt !== undefined)
+      log(`seeder frozen when a node had ${(100 * frozeAt).toFixed(0)}% of the image`);
     clearTimeout(timer);
     const wallSeconds = (performance.now() - t0) / 1000;
     const cpu1 = await cpuTimes();
@@ -240,8 +279,10 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       imageBytes,
       cpuBusy: 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total),
       peerUploaded,
+      seederFrozenAt: frozeAt,
     };
   } finally {
+    Bun.spawnSync(["pkill", "-CONT", "-f", "--", "--peer-id-prefix=-LUNA1-"]);
     stop();
     await Promise.all(procs.map((p) => p.exited));
     process.off("SIGINT", stop);

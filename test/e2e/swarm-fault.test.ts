@@ -1,0 +1,28 @@
+/**
+ * Fault test (issue 5): the head node's seeder hangs (SIGSTOP) once a node has 30% of the
+ * image; every node still finishes, from its peers and the web seed (the tarball over HTTP
+ * from the daemon), and unpacks the same tree. Needs root (network namespaces).
+ */
+import { expect, test } from "bun:test";
+import { runClusterSim } from "../../scripts/lib/cluster-sim.ts";
+import { lunaBinary } from "../helpers/luna.ts";
+
+test("every node finishes when the head node's seeder hangs at 30%", async () => {
+  expect(process.getuid?.()).toBe(0);
+  const r = await runClusterSim({
+    luna: await lunaBinary(),
+    nodes: 3,
+    // Slow links, so announces (every 5 s) report progress between 0% and 100%.
+    sizeMB: 16,
+    method: "torrent",
+    seedTail: 10,
+    nodeMbit: 10,
+    headMbit: 10,
+    timeoutSec: 240,
+    freezeSeederAt: 0.3,
+  });
+  expect(r.seederFrozenAt).toBeGreaterThanOrEqual(0.3);
+  expect(r.seederFrozenAt).toBeLessThan(1);
+  for (const n of r.nodes) expect(n.ok).toBe(true);
+  expect(new Set(r.nodes.map((n) => n.treeHash)).size).toBe(1);
+});
