@@ -55,7 +55,6 @@ function input(a: Parsed, keys: string[]): ClusterInput {
 
 export function createClusterCommand(ctx: CliContext) {
   return noun("cluster", "cluster-wide settings, DHCP and DNS configuration", {
-    ...clusterNetVerbs(ctx),
     init: () =>
       verb({
         noun: "cluster",
@@ -118,5 +117,6 @@ export function createClusterCommand(ctx: CliContext) {
           await ctx.write((tx) => changeCluster(tx, values));
         },
       }),
+    ...clusterNetVerbs(ctx),
   });
 }
