@@ -28,7 +28,7 @@ if (shellFiles.length > 0) {
     console.error("  shellcheck is not installed (apt-get install shellcheck); .ci/run installs it");
     process.exit(1);
   }
-  await $`shellcheck -x ${shellFiles}`;
+  await $`shellcheck -x --source-path=SCRIPTDIR ${shellFiles}`;
 }
 console.log(`  ${shellFiles.length} files ok`);
 if (runTests) {
