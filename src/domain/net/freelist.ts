@@ -33,6 +33,7 @@ export function takeLowest(list: FreeList): { offset: bigint; list: FreeList } {
 
 /** Marks [start, end] as used; every offset in it must be free. */
 export function take(list: FreeList, start: bigint, end: bigint = start): FreeList {
+  if (end < start) return list; // an empty range takes nothing (it used to split into overlapping ranges)
   const index = list.findIndex(([a, b]) => start >= a && end <= b);
   if (index < 0)
     throw new AppError("IP_TAKEN", "Address is already in use", "Pick a free address or release it first");

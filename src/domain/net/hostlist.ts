@@ -44,7 +44,7 @@ function expandSet(body: string, whole: string): string[] {
     const from = Number(lo);
     const to = Number(hi);
     if (to < from) throw bad(whole, `range ${lo}-${hi} runs backwards`);
-    if (to - from + 1 > MAX_HOSTS) throw bad(whole, `more than ${MAX_HOSTS} names`);
+    if (out.length + (to - from + 1) > MAX_HOSTS) throw bad(whole, `more than ${MAX_HOSTS} names`);
     const width = lo.length;
     for (let n = from; n <= to; n++) out.push(String(n).padStart(width, "0"));
   }
@@ -76,6 +76,7 @@ export function expandHostlist(text: string): string[] {
       if (!seen.has(name)) {
         seen.add(name);
         names.push(name);
+        if (names.length > MAX_HOSTS) throw bad(text, `more than ${MAX_HOSTS} names`);
       }
     }
   }

@@ -42,7 +42,8 @@ export function formatIp(version: IpVersion, value: bigint): string {
 }
 
 export function parsePrefix(text: string | number, version: IpVersion): number {
-  const prefix = typeof text === "number" ? text : Number(String(text).trim());
+  // Decimal digits only: Number() alone would also take "0x10", "1e1" and "" (as 0).
+  const prefix = typeof text === "number" ? text : /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   const max = version === 4 ? 30 : 126;
   if (!Number.isInteger(prefix) || prefix < 1 || prefix > max) {
     throw new AppError(
