@@ -34,3 +34,6 @@ declare module "parse-torrent" {
 }
 
 declare module "net-snmp";
+
+// webtorrent is a test-only dependency (the compatibility test's leecher).
+declare module "webtorrent";

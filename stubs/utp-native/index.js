@@ -1,0 +1,2 @@
+// Luna stub: uTP is never used on a cluster LAN (webtorrent checks for an empty module).
+module.exports = {};
