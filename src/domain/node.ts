@@ -11,7 +11,7 @@ import { parseIp } from "./net/ip.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
 export function nextNodeName(cluster: Cluster, existing: Iterable<string>): string {
-  const re = new RegExp(`^${cluster.nodeprefix.replace(/[.*+?^${}()|[\]-]/g, "\\$&")}(\\d+)$`);
+  const re = new RegExp(`^${cluster.nodeprefix.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")}(\\d+)$`);
   let max = 0;
   for (const name of existing) {
     const m = re.exec(name);
