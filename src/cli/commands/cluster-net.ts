@@ -52,7 +52,8 @@ interface Output {
   files: OutFile[];
   checks: [Checker, string, string?][];
   stale?: { dir: string; suffix: string };
-  service: Service;
+  /** what --reload restarts; none for a hosts file, which resolvers read as it changes */
+  service?: Service;
 }
 
 /** Checks, then prints, diffs or installs a set of files, and reloads the service if one changed. */
@@ -81,7 +82,7 @@ function emit(ctx: CliContext, a: Record<string, unknown>, o: Output): void {
   applyChanges(changes);
   const said = { created: "Wrote", changed: "Updated", unchanged: "Unchanged", removed: "Removed" };
   for (const c of changes) ctx.out(`${said[c.status]} ${c.path}`);
-  if (!a.reload) return;
+  if (!a.reload || !o.service) return;
   if (moved.length === 0) ctx.out("Nothing changed; the service was left alone");
   else ctx.out(`Ran ${reloadService(o.service, opt(a.service))}`);
 }
@@ -166,11 +167,7 @@ export const clusterNetVerbs = (ctx: CliContext) => ({
           const block = renderHosts(zones);
           const file = out === undefined || out === "-" ? undefined : out;
           const text = file ? mergeHostsBlock(readIfExists(file), block) : block;
-          return emit(
-            ctx,
-            { ...a, out: file ?? "-" },
-            { files: [{ path: file ?? "-", text }], checks: [], service: "bind" },
-          );
+          return emit(ctx, { ...a, out: file ?? "-" }, { files: [{ path: file ?? "-", text }], checks: [] });
         }
         const bind = bindZones(zones);
         warn([...warnings, ...bind.warnings]);
