@@ -123,13 +123,15 @@ export const clusterNetVerbs = (ctx: CliContext) => ({
         const tool = format === "dhcpd" ? "dhcpd" : "dnsmasq";
         // Check before storing a new range: a file the daemon rejects must not leave one behind.
         checkText(tool, built.text);
+        const checked = built.text;
         if (moving && !a["dry-run"]) {
           await ctx.write((tx) => setDhcpRange(tx, req));
           built = dhcpText(await loadSnapshot(store), format);
         }
         warn(built.warnings);
         const path = opt(a.out) ?? DHCP_OUT[format];
-        emit(ctx, a, { files: [{ path, text: built.text }], checks: [[tool, built.text]], service: format });
+        const checks: Output["checks"] = built.text === checked ? [] : [[tool, built.text]];
+        emit(ctx, a, { files: [{ path, text: built.text }], checks, service: format });
         if (opt(a.out) !== "-" && !a["dry-run"]) {
           const s = built.config.subnet;
           ctx.out(
