@@ -232,13 +232,12 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       return p;
     });
     const timer = setTimeout(stop, o.timeoutSec * 1000);
-    let frozeAt: number | undefined;
     const watcher =
       o.freezeSeederAt === undefined
         ? undefined
         : freezeSeederWhen(join(dir, "luna.db"), o.freezeSeederAt, agents);
     const codes = await Promise.all(agents.map((p) => p.exited));
-    frozeAt = await watcher;
+    const frozeAt = await watcher;
     if (frozeAt !== undefined)
       log(`seeder frozen when a node had ${(100 * frozeAt).toFixed(0)}% of the image`);
     clearTimeout(timer);
