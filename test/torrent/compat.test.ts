@@ -1,105 +1,54 @@
 /**
- * Compatibility on loopback: a webtorrent client (as a leecher, web seeds off, so every byte
- * comes over the BitTorrent protocol from our seeder) and Debian's stock aria2c both complete a
- * packed image against our tracker and the head-node seeder, and both copies hash like the
- * packed file.
+ * Compatibility on loopback (issue 5): Debian's stock aria2c, run as the install script runs
+ * it (torrent fetched over HTTP, `--follow-torrent=mem`), and a webtorrent client both complete
+ * a 64 MiB packed image against our tracker and the head-node seeder, and both copies hash like
+ * the packed file. The web seed is answered 404, so every byte comes over BitTorrent from our
+ * seeder: its upload counter must show two full copies.
  */
 import { expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebTorrent from "webtorrent";
-import { changeCluster } from "../../src/domain/cluster.ts";
-import { addOsImage } from "../../src/domain/osimage.ts";
-import { packImage } from "../../src/pack/pack.ts";
-import { createApp } from "../../src/server/app.ts";
-import { createSeeder } from "../../src/torrent/seeder.ts";
-import { createTracker } from "../../src/torrent/tracker.ts";
-import { clusterFixture } from "../helpers/cluster-fixture.ts";
+import { ariaLeech, sha256File, startSwarm, waitFor } from "../helpers/swarm.ts";
 
-const silent = { info() {}, warn() {}, error() {} };
-const sha256 = async (path: string) =>
-  new Bun.CryptoHasher("sha256").update(await Bun.file(path).arrayBuffer()).digest("hex");
+interface WtTorrent {
+  done: boolean;
+  progress: number;
+  on(e: "done", f: () => void): void;
+}
 
-test("webtorrent and Debian aria2c both complete against our tracker and seeder", async () => {
-  await using fx = await clusterFixture({ frontend: "127.0.0.1" });
+test("Debian aria2c and webtorrent both complete from our tracker and seeder", async () => {
+  await using swarm = await startSwarm({ mib: 64, webSeed: false });
   const dir = mkdtempSync(join(tmpdir(), "luna-compat-"));
-  const seeder = createSeeder({ store: fx.store, host: "127.0.0.1", log: silent, rescanMs: 60_000 });
-  const tracker = createTracker({
-    store: fx.store,
-    now: () => new Date(),
-    seeders: (h) => seeder.peers(h),
-    log: silent,
-  });
-  const server = createApp({
-    store: fx.store,
-    log: silent,
-    now: () => new Date(),
-    secureInstall: true,
-    tracker,
-  }).listen({ hostname: "127.0.0.1", port: 0 });
+  // Leecher only: no DHT/LSD/PEX/uTP/NAT, no web seeds (the test proves the BitTorrent path).
   const client = new WebTorrent({
     dht: false,
     lsd: false,
+    utPex: false,
     utp: false,
     natUpnp: false,
     natPmp: false,
     webSeeds: false,
-    tracker: {},
-  });
+  } as ConstructorParameters<typeof WebTorrent>[0]);
   try {
-    await fx.store.write((tx) => changeCluster(tx, { frontend_port: String(server.server?.port) }));
-    const tree = join(dir, "tree");
-    mkdirSync(join(tree, "boot"), { recursive: true });
-    writeFileSync(join(tree, "boot", "vmlinuz-6.1"), "k");
-    writeFileSync(join(tree, "payload"), crypto.getRandomValues(new Uint8Array(12 * 1024 * 1024)));
-    await fx.store.write((tx) => addOsImage(tx, { name: "compat", path: tree, kernels: ["6.1"] }));
-    const packed = await packImage({ store: fx.store, name: "compat", compression: "none", imageOnly: true });
-    const version = packed.version!;
-    const tarball = join(fx.path, "torrents", version.tarball);
-    const torrentFile = join(fx.path, "torrents", version.torrent);
-    await seeder.start();
-    expect(seeder.peers(version.infohash)).toHaveLength(1);
-    const want = await sha256(tarball);
+    const aria = await ariaLeech(swarm.torrentUrl, join(dir, "aria"));
+    expect(aria.code, aria.output).toBe(0);
+    expect(await sha256File(join(dir, "aria", swarm.version.tarball))).toBe(swarm.sha256);
 
+    const torrent = new Uint8Array(await (await fetch(swarm.torrentUrl)).arrayBuffer());
     const wtDir = join(dir, "wt");
-    const done = new Promise<void>((resolve, reject) => {
+    const wt = await new Promise<WtTorrent>((resolve, reject) => {
       client.on("error", reject);
-      client.add(
-        new Uint8Array(readFileSync(torrentFile)),
-        { path: wtDir, strategy: "sequential" },
-        (t: { on(e: string, f: () => void): void }) => t.on("done", () => resolve()),
-      );
+      client.add(torrent, { path: wtDir, strategy: "sequential" }, (t: WtTorrent) => resolve(t));
     });
-    const timeout = setTimeout(() => client.destroy(), 90_000);
-    await done;
-    clearTimeout(timeout);
-    expect(await sha256(join(wtDir, version.tarball))).toBe(want);
+    await waitFor("webtorrent to finish", () => wt.done, 120_000);
+    expect(await sha256File(join(wtDir, swarm.version.tarball))).toBe(swarm.sha256);
 
-    const ariaDir = join(dir, "aria");
-    const aria = Bun.spawn(
-      [
-        "aria2c",
-        "--dir",
-        ariaDir,
-        "--seed-time=0",
-        "--enable-dht=false",
-        "--bt-enable-lpd=false",
-        "--enable-peer-exchange=false",
-        "--summary-interval=0",
-        "--quiet=true",
-        torrentFile,
-      ],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    const killer = setTimeout(() => aria.kill(), 90_000);
-    expect(await aria.exited).toBe(0);
-    clearTimeout(killer);
-    expect(await sha256(join(ariaDir, version.tarball))).toBe(want);
+    await swarm.seeder.rescan();
+    expect(swarm.seeder.stats().uploaded).toBeGreaterThanOrEqual(2 * swarm.version.size);
   } finally {
     await new Promise((r) => client.destroy(r));
-    await seeder.stop();
-    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 300_000);

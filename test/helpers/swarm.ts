@@ -1,0 +1,191 @@
+/**
+ * A head node on loopback for BitTorrent tests: the cluster fixture with its frontend at
+ * 127.0.0.1, a listening app serving /announce (our tracker) and /torrents, a generated image
+ * tree of random data packed by the real packer (tar | zstd, .torrent with our tracker and the
+ * web seed), and the head-node seeder on a free port. `stop()` (or `await using`) stops all of
+ * it and removes every file.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { changeCluster } from "../../src/domain/cluster.ts";
+import type { OsImageVersion } from "../../src/domain/model.ts";
+import { addOsImage } from "../../src/domain/osimage.ts";
+import type { Store } from "../../src/domain/store.ts";
+import { packImage } from "../../src/pack/pack.ts";
+import { createApp } from "../../src/server/app.ts";
+import type { PeerOut } from "../../src/torrent/announce.ts";
+import { createSeeder, type Seeder, type SeederOptions } from "../../src/torrent/seeder.ts";
+import { createTracker } from "../../src/torrent/tracker.ts";
+import { type ClusterFixture, clusterFixture } from "./cluster-fixture.ts";
+
+export const silent = { info() {}, warn() {}, error() {} };
+
+export interface Packed {
+  version: OsImageVersion;
+  /** absolute path of the packed tarball */
+  tarball: string;
+  torrentUrl: string;
+  sha256: string;
+}
+
+export interface Swarm extends AsyncDisposable, Packed {
+  fx: ClusterFixture;
+  store: Store;
+  /** http://127.0.0.1:<port>, the daemon's base URL */
+  base: string;
+  seeder: Seeder;
+  tracker: ReturnType<typeof createTracker>;
+  /** pack the image again (new random content): a new version, the old one pruned */
+  repack(): Promise<Packed>;
+  stop(): Promise<void>;
+}
+
+export interface SwarmOptions {
+  /** size of the random image tree in MiB (default 64) */
+  mib?: number;
+  seeder?: Partial<Omit<SeederOptions, "store" | "host" | "log">>;
+  /** do not start the seeder (a test that starts its own) */
+  noSeeder?: boolean;
+  /**
+   * Serve tarballs over HTTP (default true). false answers 404 for them, so the web seed in the
+   * torrent is dead and every byte a client gets comes over BitTorrent from a peer.
+   */
+  webSeed?: boolean;
+  /** the tracker's head-node seeders (default: the swarm's seeder) */
+  seeders?: (infohash: string) => PeerOut[];
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = new Bun.CryptoHasher("sha256");
+  for await (const chunk of Bun.file(path).stream()) h.update(chunk);
+  return h.digest("hex");
+}
+
+/** Writes `mib` MiB of random data in 8 MiB files (plus the kernel the image needs). */
+function writeTree(tree: string, mib: number): void {
+  rmSync(tree, { recursive: true, force: true });
+  mkdirSync(join(tree, "boot"), { recursive: true });
+  mkdirSync(join(tree, "data"), { recursive: true });
+  writeFileSync(join(tree, "boot", "vmlinuz-6.1"), "kernel");
+  const chunk = new Uint8Array(1 << 20);
+  for (let left = mib, n = 0; left > 0; n++) {
+    const size = Math.min(8, left);
+    const buf = new Uint8Array(size << 20);
+    for (let off = 0; off < buf.length; off += chunk.length) {
+      // getRandomValues fills at most 64 KiB per call
+      for (let k = 0; k < chunk.length; k += 65536) crypto.getRandomValues(chunk.subarray(k, k + 65536));
+      buf.set(chunk, off);
+    }
+    writeFileSync(join(tree, "data", `blob${n}`), buf);
+    left -= size;
+  }
+}
+
+export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
+  const fx = await clusterFixture({ frontend: "127.0.0.1" });
+  const tree = join(fx.dir, "swarm-tree");
+  let seeder: Seeder | undefined;
+  let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;
+  const stop = async () => {
+    await seeder?.stop();
+    await server?.stop(true);
+    await fx[Symbol.asyncDispose]();
+  };
+  try {
+    seeder = createSeeder({ store: fx.store, host: "127.0.0.1", port: 0, log: silent, ...o.seeder });
+    const s = seeder;
+    const tracker = createTracker({
+      store: fx.store,
+      now: () => new Date(),
+      seeders: o.seeders ?? ((h) => s.peers(h)),
+      log: silent,
+    });
+    const app = createApp({
+      store: fx.store,
+      log: silent,
+      now: () => new Date(),
+      secureInstall: true,
+      tracker,
+    });
+    if (o.webSeed === false)
+      app.onRequest(({ request }) =>
+        /\/torrents\/.*\.tar(\.zst|\.gz)?$/.test(new URL(request.url).pathname)
+          ? new Response("web seed disabled by the test\n", { status: 404 })
+          : undefined,
+      );
+    server = app.listen({ hostname: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${server.server?.port}`;
+    await fx.store.write((tx) => changeCluster(tx, { frontend_port: String(server?.server?.port) }));
+    await fx.store.write((tx) => addOsImage(tx, { name: "swarm", path: tree, kernels: ["6.1"] }));
+    const pack = async (): Promise<Packed> => {
+      writeTree(tree, o.mib ?? 64);
+      const r = await packImage({ store: fx.store, name: "swarm", compression: "zstd", imageOnly: true });
+      if (!r.version) throw new Error("pack made no version");
+      const tarball = join(fx.path, "torrents", r.version.tarball);
+      return {
+        version: r.version,
+        tarball,
+        torrentUrl: `${base}/torrents/${r.version.torrent}`,
+        sha256: await sha256File(tarball),
+      };
+    };
+    const first = await pack();
+    if (!o.noSeeder) await seeder.start(() => {});
+    return {
+      ...first,
+      fx,
+      store: fx.store,
+      base,
+      seeder,
+      tracker,
+      repack: pack,
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Polls `cond` every few milliseconds until it holds; fails after `ms`. */
+export async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  ms = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(25);
+  }
+}
+
+/** Runs Debian's aria2c as a node does (minus the seeding tail); resolves with its exit code. */
+export async function ariaLeech(torrentUrl: string, dir: string, extra: string[] = [], ms = 120_000) {
+  const proc = Bun.spawn(
+    [
+      "aria2c",
+      "--follow-torrent=mem",
+      "--seed-time=0",
+      "--enable-dht=false",
+      "--bt-enable-lpd=false",
+      "--enable-peer-exchange=false",
+      "--summary-interval=0",
+      "--console-log-level=warn",
+      "--dir",
+      dir,
+      ...extra,
+      torrentUrl,
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const killer = setTimeout(() => proc.kill("SIGKILL"), ms);
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  clearTimeout(killer);
+  return { code, output: `${out}\n${err}`.trim() };
+}
