@@ -3,9 +3,11 @@
  * checking of the raw arguments, then the action with plain parsed values.
  */
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { renameDoc } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
+import type { Kind } from "../domain/model.ts";
 import type { StoreWriter } from "../domain/store.ts";
-import { checkArgs } from "./args.ts";
+import { checkArgs, nameArgs, nameOf, opt } from "./args.ts";
 import type { CliContext } from "./context.ts";
 
 export type Parsed = Record<string, unknown>;
@@ -69,3 +71,13 @@ export function forEachName(
     for (const name of names) await fn(tx, name);
   });
 }
+
+/** `luna <noun> rename NAME --newname NEW` (the same for every object: names only, ids keep links). */
+export const renameVerb = (ctx: CliContext, noun: Kind, description: string) => () =>
+  verb({
+    noun,
+    name: "rename",
+    description,
+    args: { ...nameArgs(noun), ...newNameArg },
+    run: async (a) => ctx.write((tx) => renameDoc(tx, noun, nameOf(noun, a), opt(a.newname) as string)),
+  });

@@ -1,11 +1,11 @@
 /** `luna bmcsetup add|show|list|change|rename|delete`. */
 import type { ArgsDef } from "citty";
 import { addBmcSetup, bmcAccessOf, changeBmcSetup, deleteBmcSetup } from "../../domain/bmcsetup.ts";
-import { mustGet, renameDoc } from "../../domain/common.ts";
-import { nameArgs, nameOf, opt } from "../args.ts";
+import { mustGet } from "../../domain/common.ts";
+import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table, yesNo } from "../render.ts";
-import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 
 const N = "bmcsetup";
 const fields = [
@@ -105,14 +105,7 @@ export function createBmcSetupCommand(ctx: CliContext) {
           await ctx.write((tx) => changeBmcSetup(tx, nameOf(N, a), values));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a BMC setup",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a BMC setup"),
     delete: () =>
       verb({
         noun: N,

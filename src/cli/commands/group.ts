@@ -1,6 +1,6 @@
 /** `luna group add|show|list|change|clone|rename|delete`. */
 import type { ArgsDef } from "citty";
-import { mustGet, renameDoc } from "../../domain/common.ts";
+import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import {
   addGroup,
@@ -16,7 +16,7 @@ import type { Group } from "../../domain/model.ts";
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
-import { commentArg, jsonArg, newNameArg, nothingToChange, noun, type Parsed, pick, verb } from "../verb.ts";
+import { commentArg, jsonArg, nothingToChange, noun, type Parsed, pick, renameVerb, verb } from "../verb.ts";
 import { groupInterfaces, type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "group";
@@ -249,14 +249,7 @@ export function createGroupCommand(ctx: CliContext) {
           await ctx.write((tx) => cloneGroup(tx, nameOf(N, a), a.to as string));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a group",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a group"),
     delete: () =>
       verb({
         noun: N,

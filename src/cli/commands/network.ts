@@ -1,13 +1,13 @@
 /** `luna network add|show|list|change|rename|delete`. */
-import { mustGet, renameDoc } from "../../domain/common.ts";
+import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import { netmask } from "../../domain/net/ip.ts";
 import { addNetwork, cidrOf, deleteNetwork, holdersOf } from "../../domain/network.ts";
 import { changeNetwork, type NetworkChange } from "../../domain/network-change.ts";
-import { nameArgs, nameOf, opt, readText } from "../args.ts";
+import { nameArgs, nameOf, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { netText } from "../views.ts";
 
 const N = "network";
@@ -157,14 +157,7 @@ export function createNetworkCommand(ctx: CliContext) {
           await ctx.write((tx) => changeNetwork(tx, name, change));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a network (it is also the DNS zone name)",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a network (it is also the DNS zone name)"),
     delete: () =>
       verb({
         noun: N,

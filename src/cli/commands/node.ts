@@ -1,13 +1,13 @@
 /** `luna node add|show|list|change|rename|delete` (hostlists such as node[001-036] for bulk verbs). */
 import type { ArgsDef } from "citty";
-import { mustGet, renameDoc } from "../../domain/common.ts";
+import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { addNodes, changeNode, deleteNode, type NodeChange } from "../../domain/node.ts";
 import { nameArgs, nameOf, opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, forEachName, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
 import { nodeBootVerbs, printScript } from "./node-boot.ts";
 import { nodePowerVerbs } from "./node-power.ts";
@@ -152,14 +152,7 @@ export function createNodeCommand(ctx: CliContext) {
           await forEachName(ctx, names, (tx, name) => changeNode(tx, name, change));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a node",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a node"),
     delete: () =>
       verb({
         noun: N,

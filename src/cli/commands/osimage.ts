@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ArgsDef } from "citty";
-import { mustGet, renameDoc } from "../../domain/common.ts";
+import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import {
   addOsImage,
@@ -16,7 +16,7 @@ import { findKernels } from "../../pack/kernels.ts";
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { commentArg, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { runPack } from "./osimage-pack.ts";
 
 const N = "osimage";
@@ -187,14 +187,7 @@ export function createOsImageCommand(ctx: CliContext) {
           await ctx.write((tx) => cloneOsImage(tx, name, to, path));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename an image",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename an image"),
     delete: () =>
       verb({
         noun: N,

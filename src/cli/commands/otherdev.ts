@@ -1,13 +1,13 @@
 /** `luna otherdev add|show|list|change|rename|delete`: PDUs, storage and other named devices. */
 import type { ArgsDef } from "citty";
-import { mustGet, renameDoc } from "../../domain/common.ts";
+import { mustGet } from "../../domain/common.ts";
 import { addOtherDev, changeOtherDev, deleteOtherDev } from "../../domain/devices.ts";
 import type { OtherDev } from "../../domain/model.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
-import { nameArgs, nameOf, opt } from "../args.ts";
+import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
-import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, forEachName, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "otherdev";
@@ -111,14 +111,7 @@ export function createOtherDevCommand(ctx: CliContext) {
           );
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a device",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a device"),
     delete: () =>
       verb({
         noun: N,

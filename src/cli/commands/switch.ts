@@ -1,17 +1,17 @@
 /** `luna switch add|show|list|change|rename|delete` (hostlists accepted for bulk verbs). */
 import type { ArgsDef } from "citty";
-import { mustGet, renameDoc } from "../../domain/common.ts";
-import { addSwitch, changeSwitch, deleteSwitch } from "../../domain/devices.ts";
+import { mustGet } from "../../domain/common.ts";
+import { addSwitch, changeSwitch, deleteSwitch, snmpVersionOf } from "../../domain/devices.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
-import { nameArgs, nameOf, opt } from "../args.ts";
+import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
-import { commentArg, forEachName, jsonArg, newNameArg, nothingToChange, noun, pick, verb } from "../verb.ts";
+import { commentArg, forEachName, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { loadLookup, nameIn } from "../views.ts";
 import { createSwitchPollVerb, learned, learnedTable } from "./switch-poll.ts";
 
 const N = "switch";
-const fields = ["network", "ip", "read", "rw", "oid", "comment"] as const;
+const fields = ["network", "ip", "read", "rw", "oid", "snmp_version", "comment"] as const;
 const flagArgs: ArgsDef = {
   network: {
     type: "string",
@@ -24,7 +24,12 @@ const flagArgs: ArgsDef = {
   oid: {
     type: "string",
     alias: ["o"],
-    description: "FDB table OID (default Q-BRIDGE .1.3.6.1.2.1.17.7.1.2.2.1.2)",
+    description:
+      "FDB table OID (default Q-BRIDGE .1.3.6.1.2.1.17.7.1.2.2.1.2, BRIDGE .1.3.6.1.2.1.17.4.3.1.2)",
+  },
+  snmp_version: {
+    type: "string",
+    description: "SNMP version the switch is polled with: 1 or 2c (default 2c)",
   },
   ...commentArg,
 };
@@ -75,7 +80,8 @@ export function createSwitchCommand(ctx: CliContext) {
           const l = await loadLookup(store, ["network"]);
           const out = [];
           for (const name of expandHostlist(nameOf(N, a))) {
-            const { id, ...s } = await mustGet(store, N, name);
+            const sw = await mustGet(store, N, name);
+            const { id, ...s } = { ...sw, snmp_version: snmpVersionOf(sw) };
             out.push({ ...s, network: nameIn(l, s.network), learned: await learned(store, id) });
           }
           if (a.json) return ctx.json(out.length === 1 ? out[0] : out);
@@ -84,7 +90,7 @@ export function createSwitchCommand(ctx: CliContext) {
             ctx.out(
               rows.length > 0
                 ? learnedTable(rows, ctx.now())
-                : "No MACs learned from this switch yet (luna switch poll)",
+                : `No MACs learned from switch '${s.name}' yet (luna daemon polls it; luna switch poll -n ${s.name})`,
             );
           }
         },
@@ -101,14 +107,7 @@ export function createSwitchCommand(ctx: CliContext) {
           await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) => changeSwitch(tx, name, values));
         },
       }),
-    rename: () =>
-      verb({
-        noun: N,
-        name: "rename",
-        description: "rename a switch",
-        args: { ...nameArgs(N), ...newNameArg },
-        run: async (a) => ctx.write((tx) => renameDoc(tx, N, nameOf(N, a), opt(a.newname) as string)),
-      }),
+    rename: renameVerb(ctx, N, "rename a switch"),
     delete: () =>
       verb({
         noun: N,
