@@ -16,6 +16,22 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /** the daemon's switch poller (switch-port discovery) */
+    snmp: T.Object(
+      {
+        enabled: T.Boolean({ default: true }),
+        /** seconds between polls of each switch */
+        interval: T.Integer({ minimum: 1, maximum: 86_400, default: 30 }),
+        /** ports with more distinct MACs are uplinks, ignored for discovery */
+        max_macs_per_port: T.Integer({ minimum: 1, maximum: 100_000, default: 4 }),
+        /** seconds to wait for an answer before a retry */
+        timeout: T.Number({ exclusiveMinimum: 0, maximum: 60, default: 2 }),
+        retries: T.Integer({ minimum: 0, maximum: 10, default: 1 }),
+        /** learned MACs not seen again are forgotten after this many intervals */
+        keep_intervals: T.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

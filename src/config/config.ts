@@ -23,6 +23,7 @@ export interface ConfigSources {
 const DEFAULTS: Config = {
   store: DEFAULT_STORE,
   daemon: { host: "0.0.0.0", port: 7050, pidfile: "/run/luna/luna.pid", logfile: "/var/log/luna/luna.log" },
+  snmp: { enabled: true, interval: 30, max_macs_per_port: 4, timeout: 2, retries: 1, keep_intervals: 10 },
 };
 
 export async function loadConfig({ flags, env }: ConfigSources): Promise<Config> {

@@ -4,7 +4,7 @@
  */
 import { checkName, mustGet, normaliseMac, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
-import type { OtherDev, Switch } from "./model.ts";
+import type { OtherDev, Switch, SwitchSnmpVersion } from "./model.ts";
 import { canonicalIp } from "./net/ip.ts";
 import { networkContaining, release, reserve } from "./network.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -21,12 +21,21 @@ const checkOid = (oid: string): string => {
   return oid.startsWith(".") ? oid : `.${oid}`;
 };
 
+const checkSnmpVersion = (v: string): SwitchSnmpVersion => {
+  if (v === "1" || v === "2c") return v;
+  throw new AppError("INVALID_ARGUMENT", `Invalid SNMP version '${v}'`, "Use 1 or 2c");
+};
+
+/** The SNMP version to poll a switch with (documents from before the field read as 2c). */
+export const snmpVersionOf = (sw: Switch): SwitchSnmpVersion => sw.snmp_version ?? "2c";
+
 export interface SwitchInput {
   network?: string;
   ip?: string;
   read?: string;
   rw?: string;
   oid?: string;
+  snmp_version?: string;
   comment?: string;
 }
 
@@ -61,6 +70,7 @@ export async function addSwitch(tx: StoreWriter, name: string, input: SwitchInpu
     read: input.read ?? "public",
     rw: input.rw ?? "private",
     oid: checkOid(input.oid ?? QBRIDGE_FDB_OID),
+    snmp_version: checkSnmpVersion(input.snmp_version ?? "2c"),
     comment: input.comment ?? "",
   };
   await tx.insert("switch", sw);
@@ -85,6 +95,7 @@ export async function changeSwitch(tx: StoreWriter, name: string, input: SwitchI
   if (input.read !== undefined) next.read = input.read;
   if (input.rw !== undefined) next.rw = input.rw;
   if (input.oid !== undefined) next.oid = checkOid(input.oid);
+  if (input.snmp_version !== undefined) next.snmp_version = checkSnmpVersion(input.snmp_version);
   if (input.comment !== undefined) next.comment = input.comment;
   await tx.update("switch", next);
   return next;
@@ -95,6 +106,8 @@ export async function deleteSwitch(tx: StoreWriter, name: string): Promise<void>
   await refuseIfUsed(tx, "switch", sw.id, name);
   const net = await tx.get("network", sw.network);
   if (net) await tx.update("network", release(net, sw.ip));
+  // What the poller learned from this switch goes with it.
+  for (const m of await tx.list("switchmac")) if (m.switch === sw.id) await tx.remove("switchmac", m.id);
   await tx.remove("switch", sw.id);
 }
 

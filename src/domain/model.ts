@@ -97,6 +97,9 @@ export const BmcSetupSchema = T.Object({
 });
 export type BmcSetup = Static<typeof BmcSetupSchema>;
 
+export const SwitchSnmpVersionSchema = T.Union([T.Literal("1"), T.Literal("2c")]);
+export type SwitchSnmpVersion = Static<typeof SwitchSnmpVersionSchema>;
+
 export const SwitchSchema = T.Object({
   id: Id,
   name: T.String(),
@@ -105,6 +108,8 @@ export const SwitchSchema = T.Object({
   read: T.String(),
   rw: T.String(),
   oid: T.String(),
+  /** SNMP version the poller speaks to it; documents written before it existed read as "2c" */
+  snmp_version: T.Optional(SwitchSnmpVersionSchema),
   comment: T.String(),
 });
 export type Switch = Static<typeof SwitchSchema>;
@@ -178,12 +183,17 @@ export const NodeSchema = T.Object({
 });
 export type Node = Static<typeof NodeSchema>;
 
-/** A MAC the SNMP poller saw on a switch port. Keyed (name) by `<switch id>/<mac>`. */
+/**
+ * A MAC the SNMP poller saw on a switch port (never on an uplink port: those MACs are not
+ * stored). Keyed (name) by `<switch id>/<mac>`. `port` is the bridge port number, `portname`
+ * the port's ifName when the switch reports one (a node's `port` may name either).
+ */
 export const SwitchMacSchema = T.Object({
   id: Id,
   name: T.String(),
   switch: T.String(),
   port: T.String(),
+  portname: T.Optional(T.String()),
   mac: T.String(),
   vlan: T.Integer({ minimum: 0 }),
   seen: T.String(),

@@ -3,11 +3,11 @@
  * switch poller, tracker and seeder, each a service under one supervisor.
  */
 import { type Config, parseStoreSpec } from "../config/config.ts";
-import { findBySwitchPort } from "../domain/fdb.ts";
+import { findBySwitchPort } from "../domain/discovery-switch.ts";
 import type { Store } from "../domain/store.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
-import { createSwitchPoller } from "../snmp/poller.ts";
+import { createSwitchPoller, pollerConfig } from "../snmp/poller.ts";
 import type { PeerOut } from "../torrent/announce.ts";
 import { createSeeder } from "../torrent/seeder.ts";
 import { createTracker } from "../torrent/tracker.ts";
@@ -65,10 +65,11 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     o.log.warn(
       "no frontend address: the head node will not seed images (luna cluster change --frontend_address)",
     );
-  const poller = createSwitchPoller({ store, log: o.log });
+  const snmp = o.config.snmp;
+  const poller = snmp.enabled ? createSwitchPoller({ store, log: o.log, ...pollerConfig(snmp) }) : undefined;
   const services = [
     ...(seeder ? [seeder] : []),
-    poller,
+    ...(poller ? [poller] : []),
     httpService(store, o, (h) => seeder?.peers(h) ?? []),
   ];
   const sup = await supervise(services, o.log);

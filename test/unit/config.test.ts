@@ -25,6 +25,14 @@ const DAEMON_DEFAULTS = {
   pidfile: "/run/luna/luna.pid",
   logfile: "/var/log/luna/luna.log",
 };
+const SNMP_DEFAULTS = {
+  enabled: true,
+  interval: 30,
+  max_macs_per_port: 4,
+  timeout: 2,
+  retries: 1,
+  keep_intervals: 10,
+};
 
 async function configError(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(
@@ -43,6 +51,7 @@ describe("loadConfig", () => {
       expect(await loadConfig({ flags: {}, env: {} })).toEqual({
         store: DEFAULT_STORE,
         daemon: DAEMON_DEFAULTS,
+        snmp: SNMP_DEFAULTS,
       });
     },
   );
@@ -52,6 +61,7 @@ describe("loadConfig", () => {
     expect(await loadConfig({ flags: { config: file }, env: {} })).toEqual({
       store: DEFAULT_STORE,
       daemon: DAEMON_DEFAULTS,
+      snmp: SNMP_DEFAULTS,
     });
   });
 
@@ -60,6 +70,17 @@ describe("loadConfig", () => {
     expect(await loadConfig({ flags: { config: file }, env: {} })).toEqual({
       store: "sqlite:/srv/luna.db",
       daemon: { ...DAEMON_DEFAULTS, port: 8000, host: "10.30.255.254" },
+      snmp: SNMP_DEFAULTS,
+    });
+  });
+
+  test("loadConfig reads the switch poller's [snmp] section, key by key", async () => {
+    const file = toml("[snmp]\ninterval = 60\ntimeout = 0.5\nenabled = false\n");
+    expect((await loadConfig({ flags: { config: file }, env: {} })).snmp).toEqual({
+      ...SNMP_DEFAULTS,
+      interval: 60,
+      timeout: 0.5,
+      enabled: false,
     });
   });
 
@@ -119,6 +140,10 @@ describe("loadConfig", () => {
       "[daemon]\nport = 70000\n",
       '[daemon]\nport = "7050"\n',
       "[daemon]\nthreads = 4\n",
+      "[snmp]\ninterval = 0\n",
+      "[snmp]\ntimeout = 0\n",
+      "[snmp]\nmax_macs_per_port = 1.5\n",
+      '[snmp]\ncommunity = "public"\n',
     ]) {
       const file = toml(text);
       const e = await configError(loadConfig({ flags: { config: file }, env: {} }));

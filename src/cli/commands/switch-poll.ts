@@ -1,60 +1,105 @@
-/** `luna switch poll` (walk a switch's FDB now and store it) and the learned table `switch show` prints. */
+/**
+ * `luna switch poll` (read a switch's forwarding table over SNMP now, store it, print it) and
+ * the learned-MAC table that `switch show` prints: port, port name, MAC, VLAN, age, and the
+ * node configured on that port.
+ */
 import { mustGet, parseInteger } from "../../domain/common.ts";
+import { cabledTo } from "../../domain/discovery-switch.ts";
 import type { SwitchMac } from "../../domain/model.ts";
 import type { StoreReader } from "../../domain/store.ts";
-import { pollSwitch, storeFdb } from "../../snmp/poller.ts";
+import { storeFdb } from "../../snmp/poller.ts";
+import { pollSwitch } from "../../snmp/session.ts";
 import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { age, table } from "../render.ts";
 import { jsonArg, verb } from "../verb.ts";
 
-export async function learned(tx: StoreReader, switchId: string) {
-  const nodes = await tx.list("node");
+export interface LearnedRow {
+  port: string;
+  portname: string | null;
+  mac: string;
+  vlan: number;
+  seen: string;
+  /** the node configured on this (switch, port), if any */
+  node: string | null;
+}
+
+const byPort = (a: SwitchMac, b: SwitchMac) =>
+  Number(a.port) - Number(b.port) || a.port.localeCompare(b.port) || a.mac.localeCompare(b.mac);
+
+/** What the poller learned from one switch, in port order. */
+export async function learned(tx: StoreReader, switchId: string): Promise<LearnedRow[]> {
+  const nodes = (await tx.list("node")).filter((n) => n.switch === switchId);
   return (await tx.list("switchmac"))
     .filter((m) => m.switch === switchId)
-    .sort((a, b) => Number(a.port) - Number(b.port) || a.mac.localeCompare(b.mac))
-    .map((m: SwitchMac) => ({
+    .sort(byPort)
+    .map((m) => ({
       port: m.port,
+      portname: m.portname ?? null,
       mac: m.mac,
       vlan: m.vlan,
       seen: m.seen,
-      node: nodes.find((n) => n.switch === switchId && n.port === m.port)?.name ?? null,
+      node: nodes.find((n) => cabledTo(n, m))?.name ?? null,
     }));
 }
 
-export const learnedTable = (rows: Awaited<ReturnType<typeof learned>>, now: Date) =>
+export const learnedTable = (rows: LearnedRow[], now: Date): string =>
   table(
-    ["Port", "MAC", "VLAN", "Seen", "Node on port"],
-    rows.map((r) => [r.port, r.mac, String(r.vlan), `${age(r.seen, now)} ago`, r.node ?? "-"]),
+    ["Port", "Portname", "MAC", "VLAN", "Age", "Node"],
+    rows.map((r) => [r.port, r.portname ?? "-", r.mac, String(r.vlan), age(r.seen, now), r.node ?? "-"]),
   );
+
+const int = (a: Record<string, unknown>, flag: string, min: number, max: number) =>
+  a[flag] === undefined ? undefined : parseInteger(flag, a[flag] as string, min, max);
 
 export const createSwitchPollVerb = (ctx: CliContext) => () =>
   verb({
     noun: "switch",
     name: "poll",
-    description: "walk a switch's FDB table over SNMP now, store what it learned and print it",
+    description: "read a switch's forwarding table over SNMP now, store what it learned and print it",
     args: {
       ...nameArgs("switch"),
       ...jsonArg,
-      port: { type: "string", description: "SNMP port of the switch (default 161)" },
-      "snmp-version": { type: "string", description: "1 or 2c (default 2c)" },
-      "max-macs": { type: "string", description: "ports with more MACs are uplinks and ignored (default 4)" },
+      timeout: { type: "string", description: "milliseconds to wait for each answer (config snmp.timeout)" },
+      retries: { type: "string", description: "retries of an unanswered request (config snmp.retries)" },
+      max_macs: {
+        type: "string",
+        description: "ports with more MACs are uplinks, ignored (config snmp.max_macs_per_port)",
+      },
+      snmp_port: { type: "string", description: "UDP port of the switch's agent (default 161; for labs)" },
     },
     async run(a) {
+      const c = ctx.config.snmp;
       const store = await ctx.store();
       const sw = await mustGet(store, "switch", nameOf("switch", a));
-      const version = (a["snmp-version"] as string | undefined) ?? "2c";
-      const r = await pollSwitch(sw, {
-        port: a.port !== undefined ? parseInteger("port", a.port as string, 1, 65535) : 161,
-        version: version === "1" ? "1" : "2c",
+      const polled = await pollSwitch(sw, {
+        port: int(a, "snmp_port", 1, 65535),
+        timeoutMs: int(a, "timeout", 1, 600_000) ?? Math.round(c.timeout * 1000),
+        retries: int(a, "retries", 0, 10) ?? c.retries,
       });
-      const maxMacs =
-        a["max-macs"] !== undefined ? parseInteger("max-macs", a["max-macs"] as string, 1, 100000) : 4;
-      const { uplinks } = await storeFdb(store, sw, r.entries, maxMacs, ctx.now().toISOString());
+      const now = ctx.now();
+      const r = await storeFdb(store, sw, polled.entries, {
+        maxMacsPerPort: int(a, "max_macs", 1, 100_000) ?? c.max_macs_per_port,
+        now,
+        keepMs: c.keep_intervals * c.interval * 1000,
+      });
       const rows = await learned(store, sw.id);
-      if (a.json) return ctx.json({ switch: sw.name, learned: rows, uplinks, skipped: r.skipped });
-      ctx.out(learnedTable(rows, ctx.now()));
-      if (uplinks.length > 0) ctx.out(`uplink ports (ignored for discovery): ${uplinks.join(", ")}`);
-      if (r.skipped > 0) process.stderr.write(`luna: warning: ${r.skipped} malformed FDB rows skipped\n`);
+      if (a.json)
+        return ctx.json({
+          switch: sw.name,
+          polled: now.toISOString(),
+          learned: rows,
+          uplinks: r.uplinks,
+          skipped: polled.skipped,
+          errors: polled.errors,
+        });
+      ctx.out(rows.length > 0 ? learnedTable(rows, now) : `No MACs learned from switch '${sw.name}'`);
+      if (r.uplinks.length > 0) ctx.out(`Uplink ports (ignored for discovery): ${r.uplinks.join(", ")}`);
+      if (polled.skipped > 0) {
+        const first = polled.errors[0];
+        process.stderr.write(
+          `luna: warning: ${polled.skipped} malformed FDB rows skipped (first: ${first?.oid}: ${first?.reason})\n`,
+        );
+      }
     },
   });
