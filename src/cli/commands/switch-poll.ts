@@ -70,16 +70,17 @@ export const createSwitchPollVerb = (ctx: CliContext) => () =>
     },
     async run(a) {
       const c = ctx.config.snmp;
+      // Every flag is checked before the switch is asked anything.
+      const port = int(a, "snmp_port", 1, 65535);
+      const timeoutMs = int(a, "timeout", 1, 600_000) ?? Math.round(c.timeout * 1000);
+      const retries = int(a, "retries", 0, 10) ?? c.retries;
+      const maxMacsPerPort = int(a, "max_macs", 1, 100_000) ?? c.max_macs_per_port;
       const store = await ctx.store();
       const sw = await mustGet(store, "switch", nameOf("switch", a));
-      const polled = await pollSwitch(sw, {
-        port: int(a, "snmp_port", 1, 65535),
-        timeoutMs: int(a, "timeout", 1, 600_000) ?? Math.round(c.timeout * 1000),
-        retries: int(a, "retries", 0, 10) ?? c.retries,
-      });
+      const polled = await pollSwitch(sw, { port, timeoutMs, retries });
       const now = ctx.now();
       const r = await storeFdb(store, sw, polled.entries, {
-        maxMacsPerPort: int(a, "max_macs", 1, 100_000) ?? c.max_macs_per_port,
+        maxMacsPerPort,
         now,
         keepMs: c.keep_intervals * c.interval * 1000,
       });
