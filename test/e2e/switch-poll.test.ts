@@ -72,7 +72,7 @@ test("a silent switch and bad SNMP flags fail with one line and change nothing",
   const closed = String(await freeUdpPort());
   const cases: [string[], number, RegExp][] = [
     [
-      ["switch", "poll", "switch01", "--snmp_port", closed, "--timeout", "100", "--retries", "0"],
+      ["switch", "poll", "switch01", "--snmp_port", closed, "--timeout", "0.1", "--retries", "0"],
       6,
       /SNMP poll of switch 'switch01' \(127\.0\.0\.1:\d+\) failed: Request timed out/,
     ],
@@ -84,6 +84,7 @@ test("a silent switch and bad SNMP flags fail with one line and change nothing",
     ],
     [["switch", "poll", "switch01", "--snmp_port", "0"], 2, /Invalid value '0' for --snmp_port/],
     [["switch", "poll", "switch01", "--max_macs", "x"], 2, /Invalid value 'x' for --max_macs/],
+    [["switch", "poll", "switch01", "--timeout", "0"], 2, /Invalid value '0' for --timeout/],
     [["switch", "poll", "switch02"], 3, /No switch named 'switch02'/],
   ];
   for (const [args, code, says] of cases) {

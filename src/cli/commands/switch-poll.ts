@@ -5,6 +5,7 @@
  */
 import { mustGet, parseInteger } from "../../domain/common.ts";
 import { cabledTo } from "../../domain/discovery-switch.ts";
+import { AppError } from "../../domain/errors.ts";
 import type { SwitchMac } from "../../domain/model.ts";
 import type { StoreReader } from "../../domain/store.ts";
 import { storeFdb } from "../../snmp/poller.ts";
@@ -52,6 +53,20 @@ export const learnedTable = (rows: LearnedRow[], now: Date): string =>
 const int = (a: Record<string, unknown>, flag: string, min: number, max: number) =>
   a[flag] === undefined ? undefined : parseInteger(flag, a[flag] as string, min, max);
 
+/** Seconds, fractions allowed (`--timeout 0.5`). */
+function seconds(a: Record<string, unknown>, flag: string, max: number): number | undefined {
+  const text = a[flag];
+  if (text === undefined) return undefined;
+  const n = Number(String(text).trim());
+  if (String(text).trim() === "" || !Number.isFinite(n) || n <= 0 || n > max)
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid value '${text}' for --${flag}`,
+      `Use seconds in (0, ${max}]`,
+    );
+  return n;
+}
+
 export const createSwitchPollVerb = (ctx: CliContext) => () =>
   verb({
     noun: "switch",
@@ -60,11 +75,11 @@ export const createSwitchPollVerb = (ctx: CliContext) => () =>
     args: {
       ...nameArgs("switch"),
       ...jsonArg,
-      timeout: { type: "string", description: "milliseconds to wait for each answer (config snmp.timeout)" },
-      retries: { type: "string", description: "retries of an unanswered request (config snmp.retries)" },
+      timeout: { type: "string", description: "seconds to wait for each answer (config snmp.timeout, 2)" },
+      retries: { type: "string", description: "retries of an unanswered request (config snmp.retries, 1)" },
       max_macs: {
         type: "string",
-        description: "ports with more MACs are uplinks, ignored (config snmp.max_macs_per_port)",
+        description: "ports with more MACs are uplinks, ignored (config snmp.max_macs_per_port, 4)",
       },
       snmp_port: { type: "string", description: "UDP port of the switch's agent (default 161; for labs)" },
     },
@@ -72,7 +87,7 @@ export const createSwitchPollVerb = (ctx: CliContext) => () =>
       const c = ctx.config.snmp;
       // Every flag is checked before the switch is asked anything.
       const port = int(a, "snmp_port", 1, 65535);
-      const timeoutMs = int(a, "timeout", 1, 600_000) ?? Math.round(c.timeout * 1000);
+      const timeoutMs = Math.round((seconds(a, "timeout", 60) ?? c.timeout) * 1000);
       const retries = int(a, "retries", 0, 10) ?? c.retries;
       const maxMacsPerPort = int(a, "max_macs", 1, 100_000) ?? c.max_macs_per_port;
       const store = await ctx.store();

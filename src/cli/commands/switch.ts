@@ -36,7 +36,6 @@ const flagArgs: ArgsDef = {
 
 export function createSwitchCommand(ctx: CliContext) {
   return noun(N, "Ethernet switches polled over SNMP to find nodes by port", {
-    poll: createSwitchPollVerb(ctx),
     add: () =>
       verb({
         noun: N,
@@ -118,5 +117,6 @@ export function createSwitchCommand(ctx: CliContext) {
           await forEachName(ctx, expandHostlist(nameOf(N, a)), (tx, name) => deleteSwitch(tx, name));
         },
       }),
+    poll: createSwitchPollVerb(ctx),
   });
 }
