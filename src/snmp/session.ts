@@ -86,7 +86,7 @@ function failure(sw: Switch, port: number, e: unknown): AppError {
   const why = e instanceof Error ? e.message : String(e);
   return new AppError(
     "EXTERNAL_COMMAND",
-    `SNMP poll of switch '${sw.name}' (${sw.ip}:${port}) failed: ${why}`,
+    `SNMP poll of switch '${sw.name}' (${sw.ip.includes(":") ? `[${sw.ip}]` : sw.ip}:${port}) failed: ${why}`,
     `Check its address, read community and SNMP version (luna switch change ${sw.name})`,
   );
 }
