@@ -128,6 +128,19 @@ describe("seeder on a packed image", () => {
     expect(swarm.seeder.peers("f".repeat(40))).toEqual([]);
   });
 
+  test("announces itself to the torrent's tracker as a complete peer", async () => {
+    const peer = swarm.seeder.peer();
+    await waitFor("the seeder's announce", async () =>
+      (await swarm.store.list("peer")).some(
+        (p) =>
+          p.infohash === swarm.version.infohash &&
+          p.port === peer?.port &&
+          p.peerid === peer?.peerid &&
+          p.left === 0,
+      ),
+    );
+  });
+
   test("seeds a re-pack without a restart and drops the version it replaced", async () => {
     const before = swarm.seeder.peer();
     const pid = seederPid(before?.peerid ?? "");
