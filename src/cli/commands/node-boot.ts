@@ -83,7 +83,15 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         }
         const store = await ctx.store();
         const all = await store.list("unknown");
-        if (a.json) return ctx.json(all.map(({ id: _id, name: _n, ...u }) => u));
+        const switches = new Map((await store.list("switch")).map((w) => [w.id, w.name]));
+        if (a.json) {
+          return ctx.json(
+            all.map(({ id: _id, name: _n, ...u }) => ({
+              ...u,
+              switch: u.switch ? (switches.get(u.switch) ?? null) : null,
+            })),
+          );
+        }
         const now = ctx.now();
         ctx.out(
           table(
@@ -92,7 +100,7 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
               u.macs.join("\n"),
               u.serial || "-",
               u.ip || "-",
-              u.port || "-",
+              u.port ? `${switches.get(u.switch ?? "") ?? "?"}:${u.port}` : "-",
               `${age(u.first, now)} ago`,
               `${age(u.last, now)} ago`,
               String(u.count),

@@ -5,6 +5,7 @@
  * any node that had it. Unknown hardware is recorded for `luna node unknown`.
  */
 import { mustGet } from "../common.ts";
+import { learnedFor } from "../discovery-switch.ts";
 import type { Node, UnknownNode } from "../model.ts";
 import { setMac } from "../node.ts";
 import { withStatus } from "../status.ts";
@@ -70,13 +71,15 @@ export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<D
 async function recordUnknown(tx: StoreWriter, input: DiscoverInput): Promise<UnknownNode> {
   const key = input.hw.macs[0] as string;
   const old = await tx.byName("unknown", key);
+  // Where the switch poller saw this hardware, so the admin knows which node it is cabled as.
+  const seen = (await learnedFor(tx, input.hw.macs))[0];
   const doc: UnknownNode = {
     id: old?.id ?? newId(),
     name: key,
     macs: input.hw.macs,
     serial: input.hw.serial,
-    switch: old?.switch ?? null,
-    port: old?.port ?? "",
+    switch: seen?.switch ?? old?.switch ?? null,
+    port: seen?.port ?? old?.port ?? "",
     ip: input.remoteIp,
     first: old?.first ?? input.now,
     last: input.now,
