@@ -41,7 +41,7 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
       "Install dracut in the image (Debian: dracut-core), or give one with 'luna osimage pack --initrdfile FILE' or --copy_boot",
     );
   }
-  writeDracutModule(join(root, "usr/lib/dracut/modules.d"));
+  writeDracutModule(root);
   const inImage = `/tmp/luna-initramfs-${process.pid}`;
   const mounted: string[] = [];
   try {

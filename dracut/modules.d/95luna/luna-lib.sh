@@ -1,85 +1,154 @@
 #!/bin/sh
-# Luna installer functions for the initramfs (POSIX sh): parsing luna.* kernel arguments,
-# bringing up the boot interface, fetching and running the install script. Sourced by the
-# hooks; also sourced by tests with a stub getarg.
+# Luna installer, shared functions: log lines and the parser of the luna.* kernel arguments.
+# POSIX sh: the initramfs /bin/sh may be dash, bash or busybox. Pure: the command line is read
+# only through dracut's `getarg` (dracut.cmdline(7), last occurrence wins), so tests source
+# this file with a stub getarg. Hooks are sourced by dracut's init in one shell, so every
+# variable here is _luna_-prefixed to stay out of dracut's way.
 
 luna_log() {
     echo "luna: $*" >&2
 }
 
-# Reads luna.* arguments through dracut's getarg and prints them as shell assignments.
-# Fails (status 1, message on stderr) when root=luna lacks luna.url or luna.node.
-luna_parse() {
-    _root=$(getarg root=)
-    [ "$_root" = "luna" ] || return 2
-    _url=$(getarg luna.url=)
-    _node=$(getarg luna.node=)
-    if [ -z "$_url" ] || [ -z "$_node" ]; then
-        luna_log "root=luna needs luna.url= and luna.node= on the kernel command line"
-        return 1
-    fi
-    _proto=$(getarg luna.bootproto=)
-    case "${_proto:-dhcp}" in
-        dhcp | static) ;;
-        *) luna_log "luna.bootproto must be dhcp or static, not '$_proto'"; return 1 ;;
+# Logs and stops the boot through dracut's die (dracut-lib.sh): with rd.shell it opens a
+# shell, otherwise the machine halts (systemd) or init exits (kernel panic; add panic=N to the
+# group's kernel options to have such a node reboot and try again from PXE).
+luna_fatal() {
+    luna_log "FATAL: $*"
+    die "luna: $*"
+}
+
+# $1 single-quoted for a shell assignment; a ' inside becomes '\''.
+luna_quote() {
+    printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# 0 when $1 is a decimal 0..$2 written without leading zeros (010 is not 10 for everyone).
+luna_valid_num() {
+    case "$1" in
+        '' | *[!0-9]* | 0?* | ????*) return 1 ;;
     esac
-    _ip=$(getarg luna.ip=)
-    if [ "$_proto" = static ] && [ -z "$_ip" ]; then
-        luna_log "luna.bootproto=static needs luna.ip=ADDRESS/PREFIX"
+    [ "$1" -le "$2" ]
+}
+
+# 0 when $1 is A.B.C.D/P (IPv4 with a prefix length), the form the daemon renders.
+luna_valid_cidr() {
+    case "$1" in
+        */*) ;;
+        *) return 1 ;;
+    esac
+    luna_valid_num "${1#*/}" 32 || return 1
+    _luna_rest="${1%/*}."
+    _luna_n=0
+    while [ -n "$_luna_rest" ]; do
+        luna_valid_num "${_luna_rest%%.*}" 255 || return 1
+        _luna_rest=${_luna_rest#*.}
+        _luna_n=$((_luna_n + 1))
+    done
+    [ "$_luna_n" -eq 4 ]
+}
+
+# Prints MAC $1 in the form sysfs uses (lower case, ':'), or fails. 6 octets for Ethernet, up
+# to 20 for InfiniBand.
+luna_norm_mac() {
+    _luna_mac=$(printf '%s' "$1" | tr 'ABCDEF-' 'abcdef:')
+    _luna_rest="$_luna_mac:"
+    _luna_n=0
+    while [ -n "$_luna_rest" ]; do
+        case "${_luna_rest%%:*}" in
+            [0-9a-f][0-9a-f]) ;;
+            *) return 1 ;;
+        esac
+        _luna_rest=${_luna_rest#*:}
+        _luna_n=$((_luna_n + 1))
+    done
+    [ "$_luna_n" -ge 6 ] && [ "$_luna_n" -le 20 ] || return 1
+    printf '%s' "$_luna_mac"
+}
+
+# Host and node names: letters, digits, '.', '-' and '_', not starting with '.' or '-'. The
+# node name goes into the install URL's query, so nothing that would need escaping.
+luna_valid_name() {
+    case "$1" in
+        '' | [-.]* | *[!A-Za-z0-9._-]*) return 1 ;;
+    esac
+    [ "${#1}" -le 253 ]
+}
+
+# luna.service: 1/yes/on/true or 0/no/off/false (empty = 0), printed as 1 or 0.
+luna_norm_bool() {
+    case "$1" in
+        1 | y | yes | on | true) echo 1 ;;
+        '' | 0 | n | no | off | false) echo 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Reads the luna.* arguments into _luna_* variables.
+luna_read_args() {
+    _luna_url=$(getarg luna.url=)
+    _luna_node=$(getarg luna.node=)
+    _luna_hostname=$(getarg luna.hostname=)
+    _luna_mac=$(getarg luna.mac=)
+    _luna_ip=$(getarg luna.ip=)
+    _luna_proto=$(getarg luna.bootproto=)
+    _luna_service=$(getarg luna.service=)
+}
+
+# Checks and normalises the _luna_* variables; one clear message per problem.
+luna_check_args() {
+    case "$_luna_url" in
+        '') luna_log "root=luna needs luna.url= (the daemon's /luna URL) on the kernel command line"; return 1 ;;
+        http://?* | https://?*) ;;
+        *) luna_log "luna.url must be an http:// or https:// URL, not '$_luna_url'"; return 1 ;;
+    esac
+    if [ -z "$_luna_node" ]; then
+        luna_log "root=luna needs luna.node= (this node's name) on the kernel command line"
         return 1
     fi
-    _service=$(getarg luna.service=)
-    printf "LUNA_URL='%s'\nLUNA_NODE='%s'\nLUNA_HOSTNAME='%s'\nLUNA_MAC='%s'\nLUNA_IP='%s'\nLUNA_BOOTPROTO='%s'\nLUNA_SERVICE='%s'\n" \
-        "$_url" "$_node" "$(getarg luna.hostname=)" "$(getarg luna.mac=)" "$_ip" "${_proto:-dhcp}" "${_service:-0}"
-}
-
-# The NIC whose MAC is $1 (case-insensitive), or nothing.
-luna_nic_by_mac() {
-    _want=$(echo "$1" | tr 'A-F' 'a-f')
-    for _dev in /sys/class/net/*; do
-        [ "$(cat "$_dev/address" 2>/dev/null)" = "$_want" ] && { echo "${_dev##*/}"; return 0; }
-    done
-    return 1
-}
-
-luna_net_up() {
-    ip link set lo up
-    if [ "$LUNA_BOOTPROTO" = static ] && _nic=$(luna_nic_by_mac "$LUNA_MAC"); then
-        ip link set "$_nic" up
-        ip addr add "$LUNA_IP" dev "$_nic" 2>/dev/null
-        export LUNA_BOOTIF="$_nic"
-        luna_log "boot interface $_nic with $LUNA_IP"
-        return 0
+    luna_valid_name "$_luna_node" || { luna_log "luna.node is not a valid node name: '$_luna_node'"; return 1; }
+    : "${_luna_hostname:=$_luna_node}"
+    luna_valid_name "$_luna_hostname" || { luna_log "luna.hostname is not a valid host name: '$_luna_hostname'"; return 1; }
+    if [ -n "$_luna_mac" ]; then
+        _luna_m=$(luna_norm_mac "$_luna_mac") || { luna_log "luna.mac is not a MAC address: '$_luna_mac'"; return 1; }
+        _luna_mac=$_luna_m
     fi
-    for _dev in /sys/class/net/*; do
-        [ "${_dev##*/}" = lo ] || ip link set "${_dev##*/}" up
-    done
-    if command -v dhclient >/dev/null; then
-        dhclient -1 -lf /tmp/luna-dhclient.leases
-    elif command -v udhcpc >/dev/null; then
-        udhcpc -n -q -i "$(luna_nic_by_mac "$LUNA_MAC" || echo eth0)"
-    else
-        luna_log "no DHCP client in the initramfs and no static address: cannot reach the head node"
+    if [ -n "$_luna_ip" ] && ! luna_valid_cidr "$_luna_ip"; then
+        luna_log "luna.ip must be ADDRESS/PREFIX such as 10.30.0.1/16, not '$_luna_ip'"
         return 1
     fi
+    luna_check_proto || return 1
+    _luna_s=$(luna_norm_bool "$_luna_service") || { luna_log "luna.service must be 0 or 1, not '$_luna_service'"; return 1; }
+    _luna_service=$_luna_s
 }
 
-# Fetches the install script with jittered, capped retries, then runs it; retries the whole
-# install a bounded number of times (a node that cannot install keeps asking, slowly).
-luna_install() {
-    _tries=0
-    while [ "$_tries" -lt "${LUNA_INSTALL_TRIES:-20}" ]; do
-        _tries=$((_tries + 1))
-        if curl --silent --fail --max-time 60 --connect-timeout 10 --retry 5 --retry-delay 2 \
-            -o /tmp/luna-install.sh "$LUNA_URL?step=install&node=$LUNA_NODE"; then
-            if bash /tmp/luna-install.sh; then
-                return 0
-            fi
-            luna_log "install script failed (attempt $_tries)"
-        else
-            luna_log "could not fetch the install script from $LUNA_URL (attempt $_tries)"
-        fi
-        sleep $((5 + $(od -An -N1 -tu1 /dev/urandom 2>/dev/null || echo 7) % 20))
+# luna.bootproto: static (needs luna.ip) or dhcp; without it, static when luna.ip is given.
+luna_check_proto() {
+    if [ -z "$_luna_proto" ]; then
+        if [ -n "$_luna_ip" ]; then _luna_proto=static; else _luna_proto=dhcp; fi
+    fi
+    case "$_luna_proto" in
+        dhcp) ;;
+        static)
+            [ -n "$_luna_ip" ] || { luna_log "luna.bootproto=static needs luna.ip=ADDRESS/PREFIX"; return 1; }
+            ;;
+        *) luna_log "luna.bootproto must be static or dhcp, not '$_luna_proto'"; return 1 ;;
+    esac
+}
+
+# Prints the settings as `export LUNA_X='value'` lines (the env file the loader sources).
+luna_print_env() {
+    for _luna_kv in "URL=$_luna_url" "NODE=$_luna_node" "HOSTNAME=$_luna_hostname" "MAC=$_luna_mac" \
+        "IP=$_luna_ip" "BOOTPROTO=$_luna_proto" "SERVICE=$_luna_service"; do
+        printf 'export LUNA_%s=%s\n' "${_luna_kv%%=*}" "$(luna_quote "${_luna_kv#*=}")"
     done
-    return 1
+}
+
+# The parser. Status 0: printed the env lines. 1: root=luna with missing or bad luna.*
+# arguments (the reason is on stderr). 2: not a Luna boot (root= is something else), so the
+# module stays out of the way and the initramfs boots like any other.
+luna_parse_cmdline() {
+    [ "$(getarg root=)" = luna ] || return 2
+    luna_read_args
+    luna_check_args || return 1
+    luna_print_env
 }
