@@ -68,6 +68,7 @@ export function createSeeder(o: SeederOptions) {
   // 20 bytes, so aria2c uses it as the whole peer id and the tracker can hand out the real one.
   const peerId = SEEDER_PEER_ID_PREFIX + randomBytes(13).toString("hex").slice(0, 13);
   const seeding = new Map<string, Seeding>(); // by torrent file name
+  const broken = new Set<string>(); // versions aria2c refused
   let engine: Aria2 | undefined;
   let address: PeerOut | undefined;
   let stopped = true;
@@ -75,14 +76,14 @@ export function createSeeder(o: SeederOptions) {
   let scanning: Promise<void> | undefined;
   let uploadedGone = 0;
   let stats: SeederStats = { uploaded: 0, torrents: 0, peers: 0 };
-  let lastError = "";
   let scanError = "";
-
-  // Logs a failure once, not at every rescan while it lasts.
+  // Failures are logged once while they last (seen at the previous scan), not at every rescan.
+  let reported = new Set<string>();
+  let seen = new Set<string>();
   const fail = (msg: string, f: Record<string, unknown>) => {
     const key = msg + JSON.stringify(f);
-    if (key !== lastError) o.log.error(msg, f);
-    lastError = key;
+    if (!reported.has(key) && !seen.has(key)) o.log.error(msg, f);
+    seen.add(key);
   };
 
   async function ensureEngine(range: [number, number] | undefined): Promise<Aria2 | undefined> {
@@ -111,7 +112,6 @@ export function createSeeder(o: SeederOptions) {
       });
       engine = started;
       address = { ip: o.host, port, peerid: Buffer.from(peerId).toString("hex") };
-      lastError = "";
       o.log.info("seeder listening", { address: `${o.host}:${port}` });
       started.proc.exited.then((code) => {
         if (engine !== started) return;
@@ -141,9 +141,17 @@ export function createSeeder(o: SeederOptions) {
     const wanted = new Map<string, string>();
     for (const image of await o.store.list("osimage"))
       for (const v of image.versions) {
-        const complete =
-          (await Bun.file(join(dir, v.torrent)).exists()) && (await Bun.file(join(dir, v.tarball)).exists());
-        if (complete) wanted.set(v.torrent, v.infohash);
+        // aria2c seeds a short tarball without a word (--bt-seed-unverified): check the size.
+        const size = Bun.file(join(dir, v.tarball)).size;
+        if (!(await Bun.file(join(dir, v.torrent)).exists()))
+          fail("Cannot seed an image version: its .torrent is missing", { torrent: v.torrent });
+        else if (size === v.size) wanted.set(v.torrent, v.infohash);
+        else
+          fail("Cannot seed an image version: its tarball is missing or has the wrong size", {
+            tarball: v.tarball,
+            size,
+            expected: v.size,
+          });
       }
     if (wanted.size === 0 && !engine) return;
     const aria = await ensureEngine([cluster.torrent_listen_port_min, cluster.torrent_listen_port_max]);
@@ -156,8 +164,9 @@ export function createSeeder(o: SeederOptions) {
       uploadedGone += s.uploaded;
       o.log.info("stopped seeding a removed image version", { torrent: key });
     }
+    for (const key of broken) if (!wanted.has(key)) broken.delete(key);
     for (const [key, infohash] of wanted) {
-      if (seeding.has(key)) continue;
+      if (seeding.has(key) || broken.has(key)) continue;
       const torrent = Buffer.from(await Bun.file(join(dir, key)).arrayBuffer()).toString("base64");
       const gid = await aria.call<string>("aria2.addTorrent", torrent, [], { dir });
       seeding.set(key, { gid, infohash, uploaded: 0 });
@@ -176,6 +185,7 @@ export function createSeeder(o: SeederOptions) {
         fail("Cannot seed an image version", { torrent: key, error: st.errorMessage ?? st.status });
         await aria.call("aria2.removeDownloadResult", s.gid).catch(() => {});
         seeding.delete(key);
+        broken.add(key); // not again until the version goes (a re-pack is a new version)
       }
       s.uploaded = Number(st.uploadLength);
       if (!seeding.has(key)) uploadedGone += s.uploaded;
@@ -196,6 +206,8 @@ export function createSeeder(o: SeederOptions) {
         scanError = String(e);
       })
       .finally(() => {
+        reported = seen;
+        seen = new Set();
         scanning = undefined;
       });
     return scanning;

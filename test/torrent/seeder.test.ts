@@ -6,7 +6,15 @@
  * that the upload limit holds. The web seed is off (404), so downloads prove BitTorrent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  truncateSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -215,8 +223,33 @@ test("without aria2c the seeder logs one clear error and start() still succeeds"
   await seeder.rescan();
   await seeder.rescan();
   await seeder.stop();
-  expect(errors).toEqual(["Cannot seed: aria2c not found; install the aria2 package"]);
+  // (the fixture's own "compute" version has no .torrent: reported once too)
+  expect(errors.sort()).toEqual([
+    "Cannot seed an image version: its .torrent is missing",
+    "Cannot seed: aria2c not found; install the aria2 package",
+  ]);
   expect(seeder.peer()).toBeUndefined();
+});
+
+test("a tarball of the wrong size is reported once and not seeded", async () => {
+  await using swarm = await startSwarm({ mib: 1, noSeeder: true });
+  truncateSync(swarm.tarball, swarm.version.size - 1000);
+  const errors: string[] = [];
+  const seeder = createSeeder({
+    store: swarm.store,
+    host: "127.0.0.1",
+    port: 0,
+    rescanMs: 60_000,
+    log: { info() {}, warn() {}, error: (m, f) => errors.push(`${m} ${JSON.stringify(f)}`) },
+  });
+  await seeder.start(() => {});
+  await seeder.rescan();
+  await seeder.rescan();
+  await seeder.stop();
+  expect(errors.filter((e) => e.includes("swarm-1"))).toEqual([
+    `Cannot seed an image version: its tarball is missing or has the wrong size {"tarball":"swarm-1.tar.zst","size":${swarm.version.size - 1000},"expected":${swarm.version.size}}`,
+  ]);
+  expect(seeder.peers(swarm.version.infohash)).toEqual([]);
 });
 
 test("the upload limit caps what the seeder sends", async () => {
