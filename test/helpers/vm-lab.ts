@@ -155,3 +155,27 @@ export function grep(path: string, re: RegExp): string {
     .filter((l) => re.test(l))
     .join("\n");
 }
+
+/**
+ * Holds an exclusive flock(1) on `path` until the returned function is called: VM tests from
+ * several checkouts on one machine share the image cache (and `osimage pack` works inside the
+ * cached tree), and two pairs of TCG VMs on the same cores would only slow each other down.
+ */
+export async function exclusiveLock(path: string, limitMs: number): Promise<() => Promise<void>> {
+  const holder = Bun.spawn(
+    ["flock", "-w", String(Math.ceil(limitMs / 1000)), path, "sh", "-c", "echo locked; exec cat"],
+    {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const first = await holder.stdout.getReader().read();
+  if (!new TextDecoder().decode(first.value ?? new Uint8Array()).startsWith("locked")) {
+    throw new Error(`Could not lock ${path} within ${limitMs / 1000} s: another VM test holds it`);
+  }
+  return async () => {
+    holder.stdin.end();
+    await holder.exited;
+  };
+}
