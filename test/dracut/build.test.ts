@@ -8,7 +8,8 @@
  * - "plain": without them, as Debian's dracut-core alone (NIC drivers from our installkernel);
  * - "no-aria2c": PATH without aria2c, which must fail the build with a message naming it.
  * The legacy image is then unpacked, and its hooks and tools are run in a chroot with
- * dracut's real getarg and the initramfs's own curl, bash and aria2c.
+ * dracut's real getarg and the initramfs's own curl, bash and aria2c; and it boots qemu VMs
+ * (static and DHCP) through the whole node side up to the installed system's init.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import {
   writeModuleImage,
 } from "./dracut-build.ts";
 import { tempDir } from "./node-shell.ts";
+import { bootInQemu, SMOKE_INSTALL, VM_MAC } from "./qemu-boot.ts";
 
 const LONG = 600_000;
 const work = tempDir("luna-dracut-");
@@ -84,10 +86,11 @@ describe("dracut builds the 95luna module", () => {
       expect(b.log).not.toMatch(/FAILED|ERROR|luna: '/);
       expect(b.code).toBe(0);
       for (const path of [...OURS, "usr/sbin/dhclient"]) expect(b.list).toContain(` ${path}`);
+      expect(b.list).toMatch(/^-rwxr-xr-x .* usr\/sbin\/luna-dhcp-script$/m);
       expect(modulesIn(b)).toEqual(
         expect.arrayContaining(["luna", "network-legacy", "network", "kernel-network-modules"]),
       );
-      if (kver) expect(b.list).toMatch(/kernel\/drivers\/net\/virtio_net\.ko/);
+      if (kver) expect(b.list).toMatch(/drivers\/net\/virtio_net\.ko[\s\S]*drivers\/virtio\/virtio_pci\.ko/);
     },
     LONG,
   );
@@ -101,7 +104,7 @@ describe("dracut builds the 95luna module", () => {
       const modules = modulesIn(b);
       expect(modules).toContain("luna");
       expect(modules.filter((m) => NETWORK_MODULE.test(m))).toEqual([]);
-      if (kver) expect(b.list).toMatch(/kernel\/drivers\/net\/virtio_net\.ko/);
+      if (kver) expect(b.list).toMatch(/drivers\/net\/virtio_net\.ko[\s\S]*drivers\/virtio\/virtio_pci\.ko/);
     },
     LONG,
   );
@@ -230,4 +233,58 @@ echo "root=$root rootok=$rootok"; cat /tmp/luna.env`;
     const good = await run(hook, { NEWROOT: "/sysroot" });
     expect(good).toEqual({ code: 0, stdout: "", stderr: "" });
   });
+});
+
+describe("the built initramfs boots a VM through the install", () => {
+  const hasQemu = Bun.which("qemu-system-x86_64") !== null;
+  const BOOTS: [string, string, string][] = [
+    [
+      "static",
+      `luna.mac=${VM_MAC} luna.ip=10.0.2.15/24 luna.bootproto=static`,
+      `luna: boot interface eth0 (${VM_MAC}) has 10.0.2.15/24`,
+    ],
+    ["dhcp", "luna.bootproto=dhcp", "luna: DHCP lease 10.0.2.15/24 on eth0"],
+  ];
+  for (const [proto, args, netLine] of BOOTS) {
+    test(
+      `${proto}: network, install script, pre-pivot check, switch_root, the image's init`,
+      async () => {
+        expect(hasQemu ? "qemu" : "no qemu-system-x86_64: apt-get install qemu-system-x86").toBe("qemu");
+        expect(kver ? "kernel" : "no kernel to boot (see above)").toBe("kernel");
+        const b = await builds.legacy;
+        expect(b.code).toBe(0);
+        using daemon = fakeDaemon(SMOKE_INSTALL);
+        const port = new URL(daemon.url).port;
+        const boot = await bootInQemu({
+          kernel: `/boot/vmlinuz-${kver}`,
+          initrd: b.image,
+          append: `root=luna luna.url=http://10.0.2.2:${port}/luna luna.node=node001 luna.hostname=node001.cluster ${args} luna.service=0`,
+          dir: work.path,
+          name: proto,
+          limitMs: 300_000,
+        });
+        const lines = boot.console.split("\n").filter((l) => /luna|LUNA|dracut: (FATAL|Switching)/.test(l));
+        expect({ timedOut: boot.timedOut, code: boot.code, lines }).toMatchObject({
+          timedOut: false,
+          code: 0,
+        });
+        const order = [
+          netLine,
+          "luna: install finished",
+          "luna: released eth0",
+          "dracut: Switching root",
+          "LUNA-BOOTED pid=1 host=node001.cluster",
+        ];
+        const at = order.map((s) => boot.console.indexOf(s));
+        expect(at.map((i, n) => `${order[n]}: ${i >= 0 && (n === 0 || i > (at[n - 1] ?? 0))}`)).toEqual(
+          order.map((s) => `${s}: true`),
+        );
+        expect(daemon.seen).toEqual([
+          "?step=install&node=node001",
+          "?step=install&node=node001&status=install.success",
+        ]);
+      },
+      LONG,
+    );
+  }
 });

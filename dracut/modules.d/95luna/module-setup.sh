@@ -58,8 +58,9 @@ depends() {
 }
 
 # NIC drivers whatever dracut's network modules are (the same selection as dracut's
-# kernel-network-modules: wired drivers, found by the symbols they use), and the IPMI
-# drivers the install script's ipmitool needs.
+# kernel-network-modules: wired drivers, found by the symbols they use), the virtio PCI bus
+# that virtio_net sits on (otherwise only dracut's qemu or kernel-modules modules add it, and
+# a VM then boots with no interface), and the IPMI drivers the install script's ipmitool needs.
 installkernel() {
     if declare -F dracut_instmods > /dev/null; then
         dracut_instmods -o -P ".*/(wireless|isdn|uwb)/.*" \
@@ -67,7 +68,7 @@ installkernel() {
     else
         hostonly='' instmods "=drivers/net"
     fi
-    hostonly='' instmods af_packet virtio_net ipmi_msghandler ipmi_devintf ipmi_si
+    hostonly='' instmods af_packet virtio_pci virtio_net ipmi_msghandler ipmi_devintf ipmi_si
 }
 
 # aria2c downloads the image and curl talks to the daemon: an initramfs without them cannot
@@ -100,6 +101,8 @@ install() {
     inst_simple "$moddir/luna-net-lib.sh" /lib/luna-net-lib.sh
     inst_simple "$moddir/luna-install-lib.sh" /lib/luna-install-lib.sh
     inst_script "$moddir/luna-dhcp-script.sh" /sbin/luna-dhcp-script
+    # dhclient skips a script it cannot execute without a word, and the node gets no address.
+    chmod 0755 "$initdir/sbin/luna-dhcp-script"
     # cmdline at 05: dracut dies on root=luna right after the cmdline hooks unless rootok is
     # set by then (and at pre-udev it already has).
     inst_hook cmdline 05 "$moddir/luna-parse-cmdline.sh"
