@@ -97,7 +97,7 @@ luna_fetch_torrent() {
   mkdir -p "$LUNA_DL_DIR" || return 1
   local torrent="$LUNA_DL_DIR/image.torrent" flag="$LUNA_DL_DIR/complete" hook="$LUNA_DL_DIR/on-complete.sh"
   curl --silent --show-error --fail --retry 5 --retry-delay 3 -o "$torrent" "$LUNA_TORRENT_URL" || return 1
-  printf '#!/bin/sh\ntouch "%s"\n' "$flag" > "$hook"
+  printf '#!/bin/sh\n: > "%s"\n' "$flag" > "$hook"
   chmod 755 "$hook"
   aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
     --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
