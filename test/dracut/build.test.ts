@@ -235,61 +235,56 @@ echo "root=$root rootok=$rootok"; cat /tmp/luna.env`;
   });
 });
 
-// Booting qemu VMs is gated like test/e2e/vm-boot.test.ts until it has run green in CI on the
-// 2-core machine: LUNA_TEST_VM=1 runs it; otherwise it is reported as skipped, not passed.
-describe.skipIf(process.env.LUNA_TEST_VM !== "1")(
-  "the built initramfs boots a VM through the install",
-  () => {
-    const hasQemu = Bun.which("qemu-system-x86_64") !== null;
-    const BOOTS: [string, string, string][] = [
-      [
-        "static",
-        `luna.mac=${VM_MAC} luna.ip=10.0.2.15/24 luna.bootproto=static`,
-        `luna: boot interface eth0 (${VM_MAC}) has 10.0.2.15/24`,
-      ],
-      ["dhcp", "luna.bootproto=dhcp", "luna: DHCP lease 10.0.2.15/24 on eth0"],
-    ];
-    for (const [proto, args, netLine] of BOOTS) {
-      test(
-        `${proto}: network, install script, pre-pivot check, switch_root, the image's init`,
-        async () => {
-          expect(hasQemu ? "qemu" : "no qemu-system-x86_64: apt-get install qemu-system-x86").toBe("qemu");
-          expect(kver ? "kernel" : "no kernel to boot (see above)").toBe("kernel");
-          const b = await builds.legacy;
-          expect(b.code).toBe(0);
-          using daemon = fakeDaemon(SMOKE_INSTALL);
-          const port = new URL(daemon.url).port;
-          const boot = await bootInQemu({
-            kernel: `/boot/vmlinuz-${kver}`,
-            initrd: b.image,
-            append: `root=luna luna.url=http://10.0.2.2:${port}/luna luna.node=node001 luna.hostname=node001.cluster ${args} luna.service=0`,
-            dir: work.path,
-            name: proto,
-            limitMs: 300_000,
-          });
-          const lines = boot.console.split("\n").filter((l) => /luna|LUNA|dracut: (FATAL|Switching)/.test(l));
-          expect({ timedOut: boot.timedOut, code: boot.code, lines }).toMatchObject({
-            timedOut: false,
-            code: 0,
-          });
-          const order = [
-            netLine,
-            "luna: install finished",
-            "luna: released eth0",
-            "dracut: Switching root",
-            "LUNA-BOOTED pid=1 host=node001.cluster",
-          ];
-          const at = order.map((s) => boot.console.indexOf(s));
-          expect(at.map((i, n) => `${order[n]}: ${i >= 0 && (n === 0 || i > (at[n - 1] ?? 0))}`)).toEqual(
-            order.map((s) => `${s}: true`),
-          );
-          expect(daemon.seen).toEqual([
-            "?step=install&node=node001",
-            "?step=install&node=node001&status=install.success",
-          ]);
-        },
-        LONG,
-      );
-    }
-  },
-);
+describe("the built initramfs boots a VM through the install", () => {
+  const hasQemu = Bun.which("qemu-system-x86_64") !== null;
+  const BOOTS: [string, string, string][] = [
+    [
+      "static",
+      `luna.mac=${VM_MAC} luna.ip=10.0.2.15/24 luna.bootproto=static`,
+      `luna: boot interface eth0 (${VM_MAC}) has 10.0.2.15/24`,
+    ],
+    ["dhcp", "luna.bootproto=dhcp", "luna: DHCP lease 10.0.2.15/24 on eth0"],
+  ];
+  for (const [proto, args, netLine] of BOOTS) {
+    test(
+      `${proto}: network, install script, pre-pivot check, switch_root, the image's init`,
+      async () => {
+        expect(hasQemu ? "qemu" : "no qemu-system-x86_64: apt-get install qemu-system-x86").toBe("qemu");
+        expect(kver ? "kernel" : "no kernel to boot (see above)").toBe("kernel");
+        const b = await builds.legacy;
+        expect(b.code).toBe(0);
+        using daemon = fakeDaemon(SMOKE_INSTALL);
+        const port = new URL(daemon.url).port;
+        const boot = await bootInQemu({
+          kernel: `/boot/vmlinuz-${kver}`,
+          initrd: b.image,
+          append: `root=luna luna.url=http://10.0.2.2:${port}/luna luna.node=node001 luna.hostname=node001.cluster ${args} luna.service=0`,
+          dir: work.path,
+          name: proto,
+          limitMs: 300_000,
+        });
+        const lines = boot.console.split("\n").filter((l) => /luna|LUNA|dracut: (FATAL|Switching)/.test(l));
+        expect({ timedOut: boot.timedOut, code: boot.code, lines }).toMatchObject({
+          timedOut: false,
+          code: 0,
+        });
+        const order = [
+          netLine,
+          "luna: install finished",
+          "luna: released eth0",
+          "dracut: Switching root",
+          "LUNA-BOOTED pid=1 host=node001.cluster",
+        ];
+        const at = order.map((s) => boot.console.indexOf(s));
+        expect(at.map((i, n) => `${order[n]}: ${i >= 0 && (n === 0 || i > (at[n - 1] ?? 0))}`)).toEqual(
+          order.map((s) => `${s}: true`),
+        );
+        expect(daemon.seen).toEqual([
+          "?step=install&node=node001",
+          "?step=install&node=node001&status=install.success",
+        ]);
+      },
+      LONG,
+    );
+  }
+});
