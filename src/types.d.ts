@@ -27,6 +27,8 @@ declare module "parse-torrent" {
     name?: string;
     length?: number;
     pieceLength: number;
+    /** SHA-1 of every piece, hex */
+    pieces: string[];
     urlList: string[];
     announce: string[];
   }>;

@@ -14,7 +14,7 @@ import { addImageVersion, unusedVersions } from "../domain/osimage.ts";
 import type { Store } from "../domain/store.ts";
 import { kernelFile } from "./kernels.ts";
 import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
-import { makeTorrent } from "./torrent-file.ts";
+import { makeTorrent, pieceLengthFor } from "./torrent-file.ts";
 
 export interface PackOptions {
   store: Store;
@@ -71,16 +71,22 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     const tarball = `${base}${EXTENSION[o.compression]}`;
     const total = estimateSize(image.path);
     log(`packing ${image.path} (${(total / 1e6).toFixed(0)} MB) into ${join(torrents, tarball)}`);
-    const { size } = await writeTarball(image.path, join(torrents, tarball), o.compression, (done) => {
-      o.progress?.("tar", Math.min(done, total), total);
-    });
+    const pieceLength = pieceLengthFor(total);
+    const { size, pieces } = await writeTarball(
+      image.path,
+      join(torrents, tarball),
+      o.compression,
+      pieceLength,
+      (done) => o.progress?.("tar", Math.min(done, total), total),
+    );
     bytesRead = total;
     log(`creating ${base}.torrent`);
     const endpoint = endpointOf(cluster);
-    const { torrent, infohash } = await makeTorrent({
-      file: join(torrents, tarball),
+    const { torrent, infohash } = makeTorrent({
       name: tarball,
       size,
+      pieceLength,
+      pieces,
       announce: announceUrl(endpoint),
       webSeed: torrentFileUrl(endpoint, tarball),
       comment: `luna osimage ${image.name} version ${next}`,

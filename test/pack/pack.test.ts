@@ -84,6 +84,14 @@ test("pack restores owners, modes, capabilities, xattrs and links exactly", asyn
     expect(torrent.infoHash).toBe(first.version?.infohash as string);
     expect(torrent.length).toBe(statSync(tarball).size);
     expect(torrent.pieceLength).toBe(1024 * 1024);
+    // pieces are hashed from the stream as it is written: they must match the file on disk
+    const bytes = await Bun.file(tarball).bytes();
+    const fromDisk = [];
+    for (let off = 0; off < bytes.length; off += torrent.pieceLength)
+      fromDisk.push(
+        new Bun.CryptoHasher("sha1").update(bytes.subarray(off, off + torrent.pieceLength)).digest("hex"),
+      );
+    expect(torrent.pieces).toEqual(fromDisk);
     expect(torrent.urlList).toEqual([`http://10.30.255.254:7050/torrents/${first.version?.tarball}`]);
     expect(torrent.announce).toEqual(["http://10.30.255.254:7050/announce"]);
     expect((torrent as unknown as { private: boolean }).private).toBe(true);
@@ -142,6 +150,39 @@ test("pack of an image without dracut says so and how to supply an initramfs", a
     expect(String(err.message)).toContain("has no dracut");
     expect(String(err.hint)).toContain("--initrdfile");
     expect(await store.dump()).toBe(before);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("pack reports progress in bytes read as tar goes, not all at once", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "luna-pack-"));
+  const store = openSqliteStore(join(dir, "luna.db"));
+  try {
+    const tree = join(dir, "tree");
+    mkdirSync(join(tree, "boot"), { recursive: true });
+    writeFileSync(join(tree, "boot", "vmlinuz-6.1.0-p"), "kernel");
+    for (let i = 0; i < 8; i++) writeFileSync(join(tree, `f${i}`), Buffer.alloc(1_000_000, i));
+    await store.write(async (tx) => {
+      await initCluster(tx, { frontend_address: "10.30.255.254", path: join(dir, "opt") }, false);
+      await addOsImage(tx, { name: "compute", path: tree, kernels: ["6.1.0-p"] });
+    });
+    const seen: { done: number; total: number }[] = [];
+    await packImage({
+      store,
+      name: "compute",
+      compression: "zstd",
+      imageOnly: true,
+      progress: (_, done, total) => seen.push({ done, total }),
+    });
+    const total = seen[0]?.total ?? 0;
+    expect(total).toBeGreaterThan(8_000_000);
+    // one report per ~1 MB read: about 8 of them, rising, the first well before the end
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    expect(seen[0]?.done).toBeLessThan(total / 4);
+    expect(seen.every((s, i) => i === 0 || s.done >= (seen[i - 1]?.done ?? 0))).toBe(true);
+    expect(seen.at(-1)?.done).toBeGreaterThan(total * 0.8);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
