@@ -6,6 +6,7 @@
  * Prints requests/s and p50/p99 latency; `--smoke` runs a tiny load for CI.
  *
  *   bun scripts/bench-boot-requests.ts [--nodes 1000] [--smoke] [--write docs/benchmarks.md]
+ *                                      [--profile DIR]   (daemon from source, CPU profile in DIR)
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -22,6 +23,7 @@ const argv = process.argv.slice(2);
 const smoke = argv.includes("--smoke");
 const N = Number(argv[argv.indexOf("--nodes") + 1]) || (smoke ? 20 : 1000);
 const writeTo = argv.includes("--write") ? argv[argv.indexOf("--write") + 1] : undefined;
+const profileDir = argv.includes("--profile") ? argv[argv.indexOf("--profile") + 1] : undefined;
 const STATUSES = 10;
 
 const dir = mkdtempSync(join(tmpdir(), "luna-bench-req-"));
@@ -122,7 +124,10 @@ try {
   });
   await store.close();
 
-  const daemon = Bun.spawn([luna, "daemon", "--host", "127.0.0.1", "--port", String(lunaPort)], {
+  const daemonCmd = profileDir
+    ? [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "src/main.ts"]
+    : [luna];
+  const daemon = Bun.spawn([...daemonCmd, "daemon", "--host", "127.0.0.1", "--port", String(lunaPort)], {
     env: { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" },
     stdout: "ignore",
     stderr: "ignore",

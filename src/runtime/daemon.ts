@@ -56,7 +56,9 @@ export function httpService(
 }
 
 export async function runDaemon(o: DaemonOptions): Promise<number> {
-  const store = await openStore(parseStoreSpec(o.config.store));
+  const store = await openStore(parseStoreSpec(o.config.store), {
+    backgroundCheckpoint: { intervalMs: 1000, onError: (m) => o.log.error(m) },
+  });
   const cluster = await store.byName("cluster", "general");
   // The seeder binds the address nodes reach the head node at: the frontend address.
   const seedHost = cluster?.frontend_address || (o.host !== "0.0.0.0" ? o.host : "");

@@ -4,10 +4,11 @@
  */
 import type { StoreSpec } from "../config/config.ts";
 import type { Store } from "../domain/store.ts";
-import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
+import { openSqliteStore, type SqliteOptions } from "../store/sqlite/sqlite-store.ts";
 
-export async function openStore(spec: StoreSpec): Promise<Store> {
-  if (spec.kind === "sqlite") return openSqliteStore(spec.path);
+/** `sqlite` options apply to the SQLite store only (the daemon checkpoints in the background). */
+export async function openStore(spec: StoreSpec, sqlite: SqliteOptions = {}): Promise<Store> {
+  if (spec.kind === "sqlite") return openSqliteStore(spec.path, sqlite);
   const { openMongoStore } = await import("../store/mongo/mongo-store.ts");
   return openMongoStore(spec.url);
 }

@@ -57,6 +57,15 @@ function suite(mode: "handle" | "listen") {
       expect(node?.status?.step).toBe("boot.request");
     });
 
+    test("a repeated query parameter keeps its first value; odd names are plain keys", async () => {
+      const r = await get("/luna?step=boot&step=install&__proto__=x&constructor=y");
+      expect(r.status).toBe(200);
+      expect(await r.text()).toStartWith("#!ipxe");
+      const missing = await get("/luna?constructor=boot");
+      expect(missing.status).toBe(400);
+      expect(await missing.text()).toContain("Missing step");
+    });
+
     test("discovery with an upper-case MAC among empty NIC fields still matches", async () => {
       const r = await get(`/luna?step=discovery&hwdata=${encodeURIComponent(`|${MAC1.toUpperCase()}|`)}`);
       expect(r.status).toBe(200);

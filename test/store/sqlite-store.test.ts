@@ -171,4 +171,58 @@ describe("sqlite store file", () => {
     await openSqliteStore(path).close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
+
+  test("a version-1 store (WITHOUT ROWID table) is migrated to version 2 with every document kept", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    const old = new Database(path, { create: true });
+    old.run(`CREATE TABLE docs (kind TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+      PRIMARY KEY (kind, id), UNIQUE (kind, name)) WITHOUT ROWID`);
+    const doc = { ...bmc("b1"), id: "id-1" };
+    old.query("INSERT INTO docs VALUES (?, ?, ?, ?)").run("bmcsetup", "id-1", "b1", JSON.stringify(doc));
+    old.run("PRAGMA user_version = 1");
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      expect(await store.byName("bmcsetup", "b1")).toEqual(doc);
+      await expect(store.write((tx) => tx.insert("bmcsetup", { ...doc, id: "id-2" }))).rejects.toThrow(
+        /already exists/,
+      );
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
+    const sql = (db.query("SELECT sql FROM sqlite_master WHERE name = 'docs'").get() as { sql: string }).sql;
+    expect(sql).not.toContain("WITHOUT ROWID");
+    db.close();
+  });
+
+  test("with background checkpoints, commits leave the WAL to the worker, which copies it into the file", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "luna.db");
+    const errors: string[] = [];
+    const store = openSqliteStore(path, {
+      backgroundCheckpoint: { intervalMs: 3_600_000, onError: (m) => errors.push(m) },
+    });
+    try {
+      // 2,000 one-document transactions: far past the 1,000-page automatic checkpoint
+      for (let i = 0; i < 2000; i++)
+        await store.write((tx) =>
+          tx.insert("bmcsetup", { ...bmc(`b${i}`), id: `id-${i}`, password: "x".repeat(3000) }),
+        );
+      const before = await store.checkpointer?.now();
+      expect(before?.log).toBeGreaterThan(2000);
+      expect(before?.checkpointed).toBe(before?.log);
+      // the database file alone (the WAL's content copied into it) holds every document
+      const copy = join(dir.path, "copy.db");
+      writeFileSync(copy, await Bun.file(path).bytes());
+      const db = new Database(copy, { readonly: true });
+      expect(db.query("SELECT count(*) AS n FROM docs").get()).toEqual({ n: 2000 });
+      db.close();
+    } finally {
+      await store.close();
+    }
+    expect(errors).toEqual([]);
+  });
 });

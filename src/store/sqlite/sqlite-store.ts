@@ -15,6 +15,7 @@ import { dirname } from "node:path";
 import { AppError } from "../../domain/errors.ts";
 import type { Kind, Kinds } from "../../domain/model.ts";
 import type { Store, StoreWriter } from "../../domain/store.ts";
+import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
 import { migrate } from "./migrations.ts";
 
 interface Row {
@@ -47,8 +48,19 @@ const readQueries = (db: Database) => ({
   list: db.query<Row, [string]>("SELECT data FROM docs WHERE kind = ? ORDER BY name"),
 });
 
-export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store {
+export interface SqliteOptions {
+  busyTimeoutMs?: number;
+  /** WAL checkpoints in a worker thread instead of inside commits (the daemon; see checkpointer.ts) */
+  backgroundCheckpoint?: { intervalMs: number; onError: (message: string) => void };
+}
+
+export function openSqliteStore(
+  path: string,
+  options: SqliteOptions = {},
+): Store & { checkpointer?: Checkpointer } {
   const db = prepare(path, options.busyTimeoutMs ?? 60_000);
+  const bg = options.backgroundCheckpoint;
+  const checkpointer = bg ? startCheckpointer(db, path, bg.intervalMs, bg.onError) : undefined;
   const readDb = new Database(path, { strict: true });
   readDb.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 60_000}`);
   const w = readQueries(db);
@@ -109,6 +121,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
 
   return {
     backend: "sqlite",
+    ...(checkpointer ? { checkpointer } : {}),
     ...readerOn(r),
     write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
       const run = async (): Promise<T> => {
@@ -138,6 +151,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     },
     async close() {
       await queue;
+      await checkpointer?.stop();
       readDb.close();
       db.close();
     },
