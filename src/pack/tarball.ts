@@ -111,7 +111,8 @@ async function readErrors(stderr: ReadableStream<Uint8Array>, onCheckpoint: (byt
     buffer = lines.pop() ?? "";
     for (const line of lines) {
       const m = /luna-checkpoint:(\d+)/.exec(line);
-      if (m) onCheckpoint(Number(m[1]) * RECORD); // %u counts records, not checkpoints
+      if (m)
+        onCheckpoint(Number(m[1]) * RECORD); // %u counts records, not checkpoints
       else if (line.trim() && !/socket ignored|file changed as we read/.test(line)) errors.push(line.trim());
     }
   }

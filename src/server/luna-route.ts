@@ -6,7 +6,13 @@
  */
 
 import { loadBootData } from "../domain/boot/boot-data.ts";
-import { type DiscoverResult, discover, type SwitchMatcher } from "../domain/boot/discovery.ts";
+import {
+  bootRequested,
+  type DiscoverResult,
+  discover,
+  nodeByMac,
+  type SwitchMatcher,
+} from "../domain/boot/discovery.ts";
 import { parseHwData } from "../domain/boot/hwdata.ts";
 import { renderInstallScript } from "../domain/boot/install-script.ts";
 import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
@@ -71,15 +77,25 @@ async function discovery(
   if (query.node !== undefined && query.node.length > 64)
     throw new AppError("INVALID_ARGUMENT", "Node name too long");
   const now = o.now().toISOString();
-  const result: DiscoverResult = await o.store.write((tx) =>
-    discover(tx, {
-      hw,
-      remoteIp: ip,
-      now,
-      bySwitch: o.bySwitch,
-      ...(query.node ? { node: query.node } : {}),
-    }),
-  );
+  // A MAC already bound (every boot after the first) needs no binding: its boot.request joins
+  // the group commit. Choosing by name, switch-port matching and unknown hardware take a
+  // transaction of their own.
+  const bound = query.node === undefined ? await nodeByMac(o.store, hw.macs) : undefined;
+  const result: DiscoverResult = bound
+    ? {
+        found: true,
+        how: "mac",
+        node: await o.statuses.update(bound.name, (n) => bootRequested(n, ip, now)),
+      }
+    : await o.store.write((tx) =>
+        discover(tx, {
+          hw,
+          remoteIp: ip,
+          now,
+          bySwitch: o.bySwitch,
+          ...(query.node ? { node: query.node } : {}),
+        }),
+      );
   if (!result.found) {
     o.counters.unknownNodes++;
     o.log.warn("unknown hardware asked to boot", { macs: hw.macs, serial: hw.serial, ip });
@@ -124,15 +140,9 @@ async function install(
     });
     return text(`osimage ${data.image.name} is not packed\n`, 404);
   }
-  await o.store.write(async (tx) => {
-    const fresh = await mustGet(tx, "node", name);
-    const version = data.image.version
-      ? `${(await mustGet(tx, "osimage", data.image.name)).id}:${data.image.version.version}`
-      : undefined;
-    await tx.update("node", {
-      ...withStatus(fresh, "install.request", now),
-      ...(version ? { imageversion: version } : {}),
-    });
-  });
+  // The version the node installs stays in use (not pruned) until it boots another.
+  const imageId = (await mustGet(o.store, "osimage", data.image.name)).id;
+  const version = `${imageId}:${data.image.version.version}`;
+  await o.statuses.update(name, (n) => ({ ...withStatus(n, "install.request", now), imageversion: version }));
   return text(renderInstallScript(data), 200);
 }

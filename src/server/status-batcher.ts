@@ -1,19 +1,24 @@
 /**
- * Group commit for status reports: in a boot storm thousands of nodes report stages each
- * second, and one store transaction per report makes the commit the bottleneck. Reports that
- * arrive while a commit is running are written together in the next one; every request is
- * answered only after the transaction holding its report has committed, so nothing
- * acknowledged can be lost. A bad report (unknown node, invalid stage) fails alone.
+ * Group commit for node updates from booting nodes (status reports, `boot.request` from
+ * discovery, `install.request` with the image version from the install script): in a boot
+ * storm thousands of nodes report each second, and one store transaction per report makes the
+ * commit the bottleneck. Changes that arrive while a commit is running are written together in
+ * the next one; every request is answered only after the transaction holding its change has
+ * committed, so nothing acknowledged can be lost. A bad change (unknown node, invalid stage)
+ * fails alone.
  */
 import { AppError } from "../domain/errors.ts";
+import type { Node } from "../domain/model.ts";
 import { checkStatus, withStatus } from "../domain/status.ts";
-import type { Store } from "../domain/store.ts";
+import type { Store, StoreWriter } from "../domain/store.ts";
+
+/** A change to one node, given its current document inside the group transaction. */
+export type NodeChange = (node: Node, tx: StoreWriter) => Node | Promise<Node>;
 
 interface Pending {
   node: string;
-  step: string;
-  time: string;
-  done: (error?: unknown) => void;
+  change: NodeChange;
+  done: (result: Node | Error) => void;
 }
 
 export function createStatusBatcher(store: Store) {
@@ -25,34 +30,53 @@ export function createStatusBatcher(store: Store) {
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
-      const failures = new Map<Pending, unknown>();
+      const results = new Map<Pending, Node | Error>();
       try {
         await store.write(async (tx) => {
-          failures.clear();
+          results.clear();
           for (const p of batch) {
             const node = await tx.byName("node", p.node);
             if (!node) {
-              failures.set(p, new AppError("NOT_FOUND", `No node named '${p.node}'`));
+              results.set(p, new AppError("NOT_FOUND", `No node named '${p.node}'`));
               continue;
             }
-            await tx.update("node", withStatus(node, p.step, p.time));
+            let updated: Node;
+            try {
+              updated = await p.change(node, tx);
+            } catch (e) {
+              results.set(p, e instanceof Error ? e : new Error(String(e)));
+              continue;
+            }
+            await tx.update("node", updated);
+            results.set(p, updated);
           }
         });
-        for (const p of batch) p.done(failures.get(p));
+        for (const p of batch) p.done(results.get(p) ?? new Error("not written"));
       } catch (e) {
-        for (const p of batch) p.done(e);
+        for (const p of batch) p.done(e instanceof Error ? e : new Error(String(e)));
       }
     }
     running = false;
   }
 
+  function update(node: string, change: NodeChange): Promise<Node> {
+    return new Promise<Node>((resolve, reject) => {
+      queue.push({ node, change, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      // SQLite calls are synchronous: a flush started right here would commit this one change
+      // before the server even reads the next request. Deferred to the next turn of the event
+      // loop, it takes every change that the requests of this turn brought.
+      if (!running) {
+        running = true;
+        setImmediate(() => void flush());
+      }
+    });
+  }
+
   return {
-    record(node: string, step: string, time: string): Promise<void> {
+    update,
+    async record(node: string, step: string, time: string): Promise<void> {
       checkStatus(step);
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ node, step, time, done: (e) => (e ? reject(e) : resolve()) });
-        if (!running) void flush();
-      });
+      await update(node, (n) => withStatus(n, step, time));
     },
   };
 }

@@ -41,15 +41,30 @@ async function bind(tx: StoreWriter, node: Node, mac: string): Promise<Node> {
   return setMac(tx, node, mac);
 }
 
+/** The node as it is once it asked to boot: the address it asked from, and `boot.request`. */
+export function bootRequested(node: Node, remoteIp: string, now: string): Node {
+  return withStatus({ ...node, bootip: remoteIp || node.bootip }, "boot.request", now);
+}
+
 async function finish(
   tx: StoreWriter,
   node: Node,
   input: DiscoverInput,
   how: "name" | "mac" | "switch",
 ): Promise<DiscoverResult> {
-  const updated = withStatus({ ...node, bootip: input.remoteIp || node.bootip }, "boot.request", input.now);
+  const updated = bootRequested(node, input.remoteIp, input.now);
   await tx.update("node", updated);
   return { found: true, node: updated, how };
+}
+
+/** The node one of `macs` is bound to, if any (the common case: a read, nothing to bind). */
+export async function nodeByMac(tx: StoreReader, macs: string[]): Promise<Node | undefined> {
+  for (const mac of macs) {
+    const binding = await tx.byName("mac", mac);
+    const node = binding ? await tx.get("node", binding.node) : undefined;
+    if (node) return node;
+  }
+  return undefined;
 }
 
 export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<DiscoverResult> {
@@ -58,11 +73,8 @@ export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<D
     const node = await mustGet(tx, "node", input.node);
     return finish(tx, await bind(tx, node, macs[0] as string), input, "name");
   }
-  for (const mac of macs) {
-    const binding = await tx.byName("mac", mac);
-    const node = binding ? await tx.get("node", binding.node) : undefined;
-    if (node) return finish(tx, node, input, "mac");
-  }
+  const bound = await nodeByMac(tx, macs);
+  if (bound) return finish(tx, bound, input, "mac");
   const seen = input.bySwitch ? await input.bySwitch(tx, macs) : undefined;
   if (seen) return finish(tx, await bind(tx, seen.node, seen.mac), input, "switch");
   return { found: false, unknown: await recordUnknown(tx, input) };
