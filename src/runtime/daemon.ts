@@ -58,6 +58,7 @@ export function httpService(
 export async function runDaemon(o: DaemonOptions): Promise<number> {
   const store = await openStore(parseStoreSpec(o.config.store), {
     backgroundCheckpoint: { intervalMs: 1000, onError: (m) => o.log.error(m) },
+    readCache: true,
   });
   const cluster = await store.byName("cluster", "general");
   // The seeder binds the address nodes reach the head node at: the frontend address.

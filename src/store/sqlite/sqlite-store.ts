@@ -5,7 +5,8 @@
  * anything: two `luna node add` processes can never both see the same free address. Waiting
  * for the lock is SQLite's own busy timeout, not a sleep loop of ours. Inside one process,
  * transactions share a single connection, so they are queued by an async mutex; reads outside a
- * transaction use a second connection, so they only ever see committed data.
+ * transaction only ever see committed data: on that connection when no transaction is open,
+ * on a second connection while one is.
  * synchronous=NORMAL in WAL mode keeps every committed transaction across a killed process;
  * only an OS crash or power loss can drop the last commits (https://sqlite.org/wal.html).
  */
@@ -17,6 +18,7 @@ import type { Kind, Kinds } from "../../domain/model.ts";
 import type { Store, StoreWriter } from "../../domain/store.ts";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
 import { migrate } from "./migrations.ts";
+import { createReadCache } from "./read-cache.ts";
 
 /**
  * Page cache per connection, in KiB (negative: SQLite's unit for a size). The default 2 MB holds
@@ -60,6 +62,8 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** WAL checkpoints in a worker thread instead of inside commits (the daemon; see checkpointer.ts) */
   backgroundCheckpoint?: { intervalMs: number; onError: (message: string) => void };
+  /** cache rarely changed documents between reads (the daemon; see read-cache.ts) */
+  readCache?: boolean;
 }
 
 export function openSqliteStore(
@@ -84,22 +88,45 @@ export function openSqliteStore(
   const parse = <K extends Kind>(row: Row | null): Kinds[K] | undefined =>
     row ? (JSON.parse(row.data) as Kinds[K]) : undefined;
 
-  const readerOn = (q: ReturnType<typeof readQueries>) => ({
+  const readerOn = (pick: () => ReturnType<typeof readQueries>) => ({
     async get<K extends Kind>(kind: K, id: string) {
-      return parse<K>(q.get.get(kind, id));
+      return parse<K>(pick().get.get(kind, id));
     },
     async byName<K extends Kind>(kind: K, name: string) {
-      return parse<K>(q.byName.get(kind, name));
+      return parse<K>(pick().byName.get(kind, name));
     },
     async list<K extends Kind>(kind: K) {
-      return q.list.all(kind).map((row) => JSON.parse(row.data) as Kinds[K]);
+      return pick()
+        .list.all(kind)
+        .map((row) => JSON.parse(row.data) as Kinds[K]);
     },
   });
-  const reader = readerOn(w);
+  const reader = readerOn(() => w);
+  // Reads outside a transaction must see committed data only. While no transaction is open on
+  // the writing connection, reading there is exactly that, and its page cache stays warm (its
+  // own commits keep it valid); the second connection's cache is dropped whenever the WAL has
+  // changed, which in a boot storm is at every read. Only while a transaction is open (its
+  // callback awaiting) do reads go to the second connection.
+  const pick = () => (db.inTransaction ? r : w);
+  const cache = options.readCache ? createReadCache(db) : undefined;
+  const outside = cache
+    ? {
+        async get<K extends Kind>(kind: K, id: string) {
+          return parse<K>(cache.row(kind, `id\0${id}`, () => pick().get.get(kind, id)));
+        },
+        async byName<K extends Kind>(kind: K, name: string) {
+          return parse<K>(cache.row(kind, `name\0${name}`, () => pick().byName.get(kind, name)));
+        },
+        async list<K extends Kind>(kind: K) {
+          return cache.list(kind, () => pick().list.all(kind)).map((row) => JSON.parse(row.data) as Kinds[K]);
+        },
+      }
+    : readerOn(pick);
 
   const writer: StoreWriter = {
     ...reader,
     async insert(kind, doc) {
+      cache?.wrote(kind);
       try {
         qInsert.run(kind, doc.id, doc.name, JSON.stringify(doc));
       } catch (e) {
@@ -110,6 +137,7 @@ export function openSqliteStore(
       }
     },
     async update(kind, doc) {
+      cache?.wrote(kind);
       let changes: number;
       try {
         changes = qUpdate.run(doc.name, JSON.stringify(doc), kind, doc.id).changes;
@@ -122,6 +150,7 @@ export function openSqliteStore(
       if (changes !== 1) throw new AppError("NOT_FOUND", `No ${kind} with id '${doc.id}'`);
     },
     async remove(kind, id) {
+      cache?.wrote(kind);
       return qRemove.run(kind, id).changes > 0;
     },
   };
@@ -131,15 +160,17 @@ export function openSqliteStore(
   return {
     backend: "sqlite",
     ...(checkpointer ? { checkpointer } : {}),
-    ...readerOn(r),
+    ...outside,
     write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
       const run = async (): Promise<T> => {
         db.run("BEGIN IMMEDIATE");
         try {
           const result = await fn(writer);
           db.run("COMMIT");
+          cache?.ended();
           return result;
         } catch (e) {
+          cache?.ended();
           // After SQLITE_FULL or an I/O error SQLite may have rolled back already; the
           // original error is the one worth reporting.
           try {
