@@ -18,6 +18,7 @@ import { addNodes, changeNode } from "../src/domain/node.ts";
 import { addImageVersion, addOsImage } from "../src/domain/osimage.ts";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { replaceSection } from "./lib/docs.ts";
+import { interleave, wrkInstalled, wrkLoad } from "./lib/wrk.ts";
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes("--smoke");
@@ -169,12 +170,19 @@ try {
   // Rounds interleave the four loads, so a noisy moment on the shared machine hits them alike;
   // every figure in the table is the median over the rounds.
   type Result = Awaited<ReturnType<typeof load>>;
-  const rounds: Result[][] = [[], [], [], []];
+  const withWrk = wrkInstalled();
+  const wrkSeconds = smoke ? 1 : 5;
+  const wrkPaths = interleave(N, 64, nodePaths);
+  const rounds: Result[][] = [[], [], [], [], [], []];
   for (let round = 0; round < runs; round++) {
     rounds[0]?.push(await load(bareBase, barePaths, N));
     rounds[1]?.push(await load(lunaBase, nodePaths, N));
     rounds[2]?.push(await load(bareBase, barePaths, 64));
     rounds[3]?.push(await load(lunaBase, nodePaths, 64));
+    if (withWrk) {
+      rounds[4]?.push(await wrkLoad(dir, bareBase, ["/"], { connections: 64, seconds: wrkSeconds }));
+      rounds[5]?.push(await wrkLoad(dir, lunaBase, wrkPaths, { connections: 64, seconds: wrkSeconds }));
+    }
   }
   const median = (rs: Result[], k: keyof Result) =>
     rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)] as number;
@@ -184,10 +192,17 @@ try {
     p99: median(rs, "p99"),
     errors: rs.reduce((sum, r) => sum + r.errors, 0),
   });
-  const [ceiling, ours, ceiling64, ours64] = rounds.map(summary) as [Result, Result, Result, Result];
+  const [ceiling, ours, ceiling64, ours64, wrkCeiling, wrkOurs] = rounds.map(summary) as Result[] as [
+    Result,
+    Result,
+    Result,
+    Result,
+    Result,
+    Result,
+  ];
   const row = (name: string, r: typeof ours) =>
     `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
-  const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${N} simulated nodes at once, each boot + discovery + install + ${STATUSES} status reports (${N * (3 + STATUSES)} requests); one Bun client process; median of ${runs} interleaved rounds; ${smoke ? "SMOKE RUN" : "full run"}.`;
+  const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${N} simulated nodes at once, each boot + discovery + install + ${STATUSES} status reports (${N * (3 + STATUSES)} requests); one Bun client process (and wrk where installed); median of ${runs} interleaved rounds; ${smoke ? "SMOKE RUN" : "full run"}.`;
   const table = [
     "| server | requests/s | p50 ms | p99 ms | errors |",
     "|---|---:|---:|---:|---:|",
@@ -195,11 +210,20 @@ try {
     row(`luna daemon (SQLite, status writes included), ${N} clients`, ours),
     row("bare Elysia, 64 connections", ceiling64),
     row("luna daemon, 64 connections (boot, discovery, install, statuses)", ours64),
+    ...(withWrk
+      ? [
+          row(`bare Elysia, wrk -t1 -c64 -d${wrkSeconds}s`, wrkCeiling),
+          row(`luna daemon, wrk -t1 -c64 -d${wrkSeconds}s (the same requests, 64 nodes per stage)`, wrkOurs),
+        ]
+      : []),
     "",
-    `With every node its own client luna reaches ${((100 * ours.rps) / ceiling.rps).toFixed(0)}% of the ceiling; with 64 connections ${((100 * ours64.rps) / ceiling64.rps).toFixed(0)}%.`,
+    `With every node its own client luna reaches ${((100 * ours.rps) / ceiling.rps).toFixed(0)}% of the ceiling; with 64 connections ${((100 * ours64.rps) / ceiling64.rps).toFixed(0)}%` +
+      (withWrk
+        ? `; driven by wrk ${((100 * wrkOurs.rps) / wrkCeiling.rps).toFixed(0)}%.`
+        : ". (wrk is not installed: apt-get install wrk adds the wrk rows.)"),
   ].join("\n");
   console.log(`${header}\n\n${table}`);
-  if (ours.errors + ours64.errors > 0) process.exitCode = 1;
+  if (ours.errors + ours64.errors + (withWrk ? wrkOurs.errors : 0) > 0) process.exitCode = 1;
   if (writeTo)
     replaceSection(
       writeTo,
