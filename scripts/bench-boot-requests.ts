@@ -102,7 +102,8 @@ try {
   );
 
   const store = openSqliteStore(join(dir, "luna.db"));
-  const lunaPort = 20000 + Math.floor(Math.random() * 20000);
+  // Below Linux's ephemeral range (32768-60999), where the load generators' own sockets live.
+  const lunaPort = 20000 + Math.floor(Math.random() * 12000);
   await store.write(async (tx) => {
     await initCluster(tx, { frontend_address: "127.0.0.1", path: dir }, false);
     await changeCluster(tx, { frontend_port: String(lunaPort) });

@@ -262,6 +262,16 @@ describe("sqlite store file", () => {
       expect((await store.byName("bmcsetup", "b1"))?.userid).toBe(9);
       expect((await store.get("bmcsetup", "id-1"))?.userid).toBe(9);
       expect((await store.list("bmcsetup")).map((b) => b.name)).toEqual(["b1", "b2"]);
+      // while a transaction has written a cached kind, reads outside it see the committed document
+      await nextTurn();
+      let during: number | undefined;
+      await store.write(async (tx) => {
+        const b = await tx.byName("bmcsetup", "b1");
+        if (b) await tx.update("bmcsetup", { ...b, userid: 11 });
+        during = (await store.byName("bmcsetup", "b1"))?.userid;
+      });
+      expect(during).toBe(9);
+      expect((await store.byName("bmcsetup", "b1"))?.userid).toBe(11);
       // a rolled-back write leaves the committed document
       await expect(
         store.write(async (tx) => {
@@ -270,7 +280,7 @@ describe("sqlite store file", () => {
           throw new Error("abandon");
         }),
       ).rejects.toThrow("abandon");
-      expect((await store.byName("bmcsetup", "b1"))?.userid).toBe(9);
+      expect((await store.byName("bmcsetup", "b1"))?.userid).toBe(11);
     } finally {
       await other.close();
       await store.close();
