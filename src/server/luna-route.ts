@@ -141,8 +141,7 @@ async function install(
     return text(`osimage ${data.image.name} is not packed\n`, 404);
   }
   // The version the node installs stays in use (not pruned) until it boots another.
-  const imageId = (await mustGet(o.store, "osimage", data.image.name)).id;
-  const version = `${imageId}:${data.image.version.version}`;
+  const version = `${data.image.id}:${data.image.version.version}`;
   await o.statuses.update(name, (n) => ({ ...withStatus(n, "install.request", now), imageversion: version }));
   return text(renderInstallScript(data), 200);
 }

@@ -2,18 +2,18 @@
  * Group commit for node updates from booting nodes (status reports, `boot.request` from
  * discovery, `install.request` with the image version from the install script): in a boot
  * storm thousands of nodes report each second, and one store transaction per report makes the
- * commit the bottleneck. Changes that arrive while a commit is running are written together in
- * the next one; every request is answered only after the transaction holding its change has
- * committed, so nothing acknowledged can be lost. A bad change (unknown node, invalid stage)
- * fails alone.
+ * commit the bottleneck. The changes brought by one turn of the event loop are written in one
+ * transaction (those arriving while it commits, in the next); every request is answered only
+ * after the transaction holding its change has committed, so nothing acknowledged can be lost.
+ * A bad change (unknown node, invalid stage) fails alone.
  */
 import { AppError } from "../domain/errors.ts";
 import type { Node } from "../domain/model.ts";
 import { checkStatus, withStatus } from "../domain/status.ts";
-import type { Store, StoreWriter } from "../domain/store.ts";
+import type { Store } from "../domain/store.ts";
 
 /** A change to one node, given its current document inside the group transaction. */
-export type NodeChange = (node: Node, tx: StoreWriter) => Node | Promise<Node>;
+export type NodeChange = (node: Node) => Node;
 
 interface Pending {
   node: string;
@@ -26,7 +26,6 @@ export function createStatusBatcher(store: Store) {
   let running = false;
 
   async function flush(): Promise<void> {
-    running = true;
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
@@ -42,7 +41,7 @@ export function createStatusBatcher(store: Store) {
             }
             let updated: Node;
             try {
-              updated = await p.change(node, tx);
+              updated = p.change(node);
             } catch (e) {
               results.set(p, e instanceof Error ? e : new Error(String(e)));
               continue;

@@ -117,6 +117,11 @@ function suite(mode: "handle" | "listen") {
 
     test("the install script is served to the node (and refused elsewhere when secure)", async () => {
       const r = await get("/luna?step=install&node=node001");
+      // the version it is served stays in use (pack does not prune it) until it boots another
+      const image = await fx.store.byName("osimage", "compute");
+      const node = await fx.store.byName("node", "node001");
+      expect(node?.status?.step).toBe("install.request");
+      expect(node?.imageversion).toBe(`${image?.id}:${image?.current}`);
       if (mode === "handle") {
         expect(r.status).toBe(200);
         expectGolden("boot/node001-install.sh", await r.text());

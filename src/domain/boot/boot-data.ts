@@ -43,7 +43,7 @@ export interface BootData {
     netchannel: number;
     mgmtchannel: number;
   } | null;
-  image: { name: string; version: OsImageVersion | null };
+  image: { id: string; name: string; version: OsImageVersion | null };
   prescript: string;
   partscript: string;
   postscript: string;
@@ -109,7 +109,11 @@ export async function loadBootData(tx: StoreReader, node: Node): Promise<BootDat
     bootIf: interfaces.find((i) => i.name === group.boot_if) ?? null,
     interfaces,
     bmc,
-    image: { name: image.name, version: image.versions.find((v) => v.version === image.current) ?? null },
+    image: {
+      id: image.id,
+      name: image.name,
+      version: image.versions.find((v) => v.version === image.current) ?? null,
+    },
     prescript: group.prescript,
     partscript: group.partscript,
     postscript: group.postscript,
