@@ -18,7 +18,7 @@ import type { Kind, Kinds } from "../../domain/model.ts";
 import type { Store, StoreWriter } from "../../domain/store.ts";
 import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
 import { migrate } from "./migrations.ts";
-import { createReadCache } from "./read-cache.ts";
+import { createReadCache, type ReadCache } from "./read-cache.ts";
 
 /**
  * Page cache per connection, in KiB (negative: SQLite's unit for a size). The default 2 MB holds
@@ -88,40 +88,31 @@ export function openSqliteStore(
   const parse = <K extends Kind>(row: Row | null): Kinds[K] | undefined =>
     row ? (JSON.parse(row.data) as Kinds[K]) : undefined;
 
-  const readerOn = (pick: () => ReturnType<typeof readQueries>) => ({
-    async get<K extends Kind>(kind: K, id: string) {
-      return parse<K>(pick().get.get(kind, id));
-    },
-    async byName<K extends Kind>(kind: K, name: string) {
-      return parse<K>(pick().byName.get(kind, name));
-    },
-    async list<K extends Kind>(kind: K) {
-      return pick()
-        .list.all(kind)
-        .map((row) => JSON.parse(row.data) as Kinds[K]);
-    },
-  });
+  const cache = options.readCache ? createReadCache(db) : undefined;
+  /** Reads through `pick()`'s connection, and through the read cache when `cached`. */
+  const readerOn = (pick: () => ReturnType<typeof readQueries>, cached?: ReadCache) => {
+    const row = (kind: Kind, key: string, load: () => Row | null) =>
+      cached ? cached.row(kind, key, load) : load();
+    const rows = (kind: Kind, load: () => Row[]) => (cached ? cached.list(kind, load) : load());
+    return {
+      async get<K extends Kind>(kind: K, id: string) {
+        return parse<K>(row(kind, `id\0${id}`, () => pick().get.get(kind, id)));
+      },
+      async byName<K extends Kind>(kind: K, name: string) {
+        return parse<K>(row(kind, `name\0${name}`, () => pick().byName.get(kind, name)));
+      },
+      async list<K extends Kind>(kind: K) {
+        return rows(kind, () => pick().list.all(kind)).map((r) => JSON.parse(r.data) as Kinds[K]);
+      },
+    };
+  };
   const reader = readerOn(() => w);
   // Reads outside a transaction must see committed data only. While no transaction is open on
   // the writing connection, reading there is exactly that, and its page cache stays warm (its
   // own commits keep it valid); the second connection's cache is dropped whenever the WAL has
   // changed, which in a boot storm is at every read. Only while a transaction is open (its
   // callback awaiting) do reads go to the second connection.
-  const pick = () => (db.inTransaction ? r : w);
-  const cache = options.readCache ? createReadCache(db) : undefined;
-  const outside = cache
-    ? {
-        async get<K extends Kind>(kind: K, id: string) {
-          return parse<K>(cache.row(kind, `id\0${id}`, () => pick().get.get(kind, id)));
-        },
-        async byName<K extends Kind>(kind: K, name: string) {
-          return parse<K>(cache.row(kind, `name\0${name}`, () => pick().byName.get(kind, name)));
-        },
-        async list<K extends Kind>(kind: K) {
-          return cache.list(kind, () => pick().list.all(kind)).map((row) => JSON.parse(row.data) as Kinds[K]);
-        },
-      }
-    : readerOn(pick);
+  const outside = readerOn(() => (db.inTransaction ? r : w), cache);
 
   const writer: StoreWriter = {
     ...reader,
