@@ -12,7 +12,6 @@
  */
 import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { AppError } from "../domain/errors.ts";
-import { PieceHasher } from "./torrent-file.ts";
 
 export type Compression = "zstd" | "gzip" | "none";
 export const EXTENSION: Record<Compression, string> = { zstd: ".tar.zst", gzip: ".tar.gz", none: ".tar" };
@@ -91,7 +90,7 @@ tar -C "$1" --one-file-system --numeric-owner --xattrs --xattrs-include='*' --ac
     return tarball;
   } catch (e) {
     proc.kill();
-    await follower.finish().catch(() => undefined);
+    await follower.settle().catch(() => undefined);
     try {
       closeSync(fd);
     } catch {}
@@ -111,8 +110,8 @@ async function readErrors(stderr: ReadableStream<Uint8Array>, onCheckpoint: (byt
     buffer = lines.pop() ?? "";
     for (const line of lines) {
       const m = /luna-checkpoint:(\d+)/.exec(line);
-      if (m)
-        onCheckpoint(Number(m[1]) * RECORD); // %u counts records, not checkpoints
+      // tar's %u is the number of records written so far, not of checkpoints
+      if (m) onCheckpoint(Number(m[1]) * RECORD);
       else if (line.trim() && !/socket ignored|file changed as we read/.test(line)) errors.push(line.trim());
     }
   }
@@ -125,7 +124,7 @@ async function readErrors(stderr: ReadableStream<Uint8Array>, onCheckpoint: (byt
  * FLUSH_EVERY bytes an fdatasync runs on the thread pool, so the disk works during compression.
  */
 function followPieces(fd: number, pieceLength: number) {
-  const hasher = new PieceHasher(pieceLength);
+  const digests: Uint8Array[] = [];
   const buf = new Uint8Array(pieceLength);
   let hashed = 0;
   let flushedAt = 0;
@@ -141,7 +140,7 @@ function followPieces(fd: number, pieceLength: number) {
         if (n === 0) throw new Error(`the tarball shrank while it was hashed (at ${hashed + got} bytes)`);
         got += n;
       }
-      hasher.update(buf.subarray(0, want));
+      digests.push(new Bun.CryptoHasher("sha1").update(buf.subarray(0, want)).digest());
       hashed += want;
     }
     if (!final && !flushing && hashed - flushedAt >= FLUSH_EVERY) {
@@ -155,13 +154,19 @@ function followPieces(fd: number, pieceLength: number) {
       );
     }
   };
+  /** waits for the write-back running beside compression */
+  const settle = async () => {
+    await flushing;
+    if (flushError) throw flushError;
+  };
   return {
     catchUp,
+    settle,
+    /** after the compressor has exited: the last pieces, the short one included */
     async finish(): Promise<Tarball> {
-      await flushing;
-      if (flushError) throw flushError;
+      await settle();
       catchUp(true);
-      return { size: hashed, pieces: hasher.digest() };
+      return { size: hashed, pieces: Buffer.concat(digests) };
     },
   };
 }

@@ -188,3 +188,37 @@ test("pack reports progress in bytes read as tar goes, not all at once", async (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a tarball of several pieces is hashed piece by piece as written, the short last one included", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "luna-pack-"));
+  const store = openSqliteStore(join(dir, "luna.db"));
+  try {
+    const tree = join(dir, "tree");
+    mkdirSync(join(tree, "boot"), { recursive: true });
+    writeFileSync(join(tree, "boot", "vmlinuz-6.1.0-p"), "kernel");
+    const noise = new Uint8Array(3_500_000);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + (i >> 9)) & 255;
+    writeFileSync(join(tree, "data"), noise);
+    await store.write(async (tx) => {
+      await initCluster(tx, { frontend_address: "10.30.255.254", path: join(dir, "opt") }, false);
+      await addOsImage(tx, { name: "compute", path: tree, kernels: ["6.1.0-p"] });
+    });
+    const packed = await packImage({ store, name: "compute", compression: "none", imageOnly: true });
+    const bytes = await Bun.file(join(dir, "opt", "torrents", packed.version?.tarball as string)).bytes();
+    const torrent = await parseTorrent(
+      await Bun.file(join(dir, "opt", "torrents", packed.version?.torrent as string)).bytes(),
+    );
+    expect(torrent.length).toBe(bytes.length);
+    expect(bytes.length % torrent.pieceLength).toBeGreaterThan(0);
+    const fromDisk = [];
+    for (let off = 0; off < bytes.length; off += torrent.pieceLength)
+      fromDisk.push(
+        new Bun.CryptoHasher("sha1").update(bytes.subarray(off, off + torrent.pieceLength)).digest("hex"),
+      );
+    expect(fromDisk.length).toBe(4);
+    expect(torrent.pieces).toEqual(fromDisk);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
