@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { exec } from "./exec.ts";
 
 export interface WrkResult {
   rps: number;
@@ -40,15 +41,11 @@ done = function(summary, latency, requests)
 end
 `,
   );
-  const proc = Bun.spawn(["wrk", "-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "-s", script, base], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const {
+    stdout: out,
+    stderr: err,
+    code,
+  } = await exec(["wrk", "-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "-s", script, base]);
   const m = /LUNA-WRK (\S+) (\S+) (\S+) (\d+)/.exec(out);
   if (code !== 0 || !m) throw new Error(`wrk failed (exit ${code}): ${err || out}`);
   return { rps: Number(m[1]), p50: Number(m[2]), p99: Number(m[3]), errors: Number(m[4]) };

@@ -4,15 +4,11 @@
  * docs/benchmarks.md.
  */
 import { expect, test } from "bun:test";
+import { exec } from "../../scripts/lib/exec.ts";
 
 const run = async (script: string) => {
-  const proc = Bun.spawn([process.execPath, script, "--smoke"], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { out, err, code };
+  const r = await exec([process.execPath, script, "--smoke"]);
+  return { out: r.stdout, err: r.stderr, code: r.code };
 };
 
 test("bench-cli smoke run prints its table", async () => {

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { exec } from "../../scripts/lib/exec.ts";
 import { writeDracutModule } from "../../src/pack/dracut-module.ts";
 
 const DRACUT_LIB = "/usr/lib/dracut";
@@ -64,16 +65,9 @@ export async function build(
   const conf = ["--conf", "/dev/null", "--confdir", join(work, "no-conf")];
   const what = ["--no-hostonly", "--no-early-microcode", ...opts.kernel, "-m", "base luna"];
   const out = ["--gzip", "--force", "--tmpdir", work, image];
-  const p = Bun.spawn([Bun.which("dracut") ?? "dracut", ...conf, ...what, ...out], {
+  const { code, stdout, stderr } = await exec([Bun.which("dracut") ?? "dracut", ...conf, ...what, ...out], {
     env: { ...process.env, dracutbasedir: opts.base, ...opts.env },
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([
-    p.exited,
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-  ]);
   const list = code === 0 ? Bun.spawnSync(["lsinitrd", image]).stdout.toString() : "";
   return { code, log: stdout + stderr, image, list };
 }
@@ -86,16 +80,9 @@ export function modulesIn(b: Build): string[] {
 
 /** Runs `script` with the image's /bin/sh in a chroot of the unpacked image (needs root). */
 export async function inChroot(root: string, script: string, env: Record<string, string> = {}) {
-  const p = Bun.spawn(["chroot", root, "/bin/sh", "-c", script], {
+  const { code, stdout, stderr } = await exec(["chroot", root, "/bin/sh", "-c", script], {
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [code, stdout, stderr] = await Promise.all([
-    p.exited,
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-  ]);
   return { code, stdout, stderr };
 }
 

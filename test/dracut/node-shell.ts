@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exec } from "../../scripts/lib/exec.ts";
 
 export const MODULE_DIR = join(import.meta.dir, "../../dracut/modules.d/95luna");
 
@@ -58,12 +59,7 @@ export async function runNodeShellAsync(
   opts: ShellOptions = {},
 ): Promise<ShellResult> {
   const { cmd, env } = command(shell, script, opts);
-  const p = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  const [code, stdout, stderr] = await Promise.all([
-    p.exited,
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-  ]);
+  const { code, stdout, stderr } = await exec(cmd, { env });
   return { code, stdout, stderr };
 }
 

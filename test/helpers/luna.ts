@@ -7,6 +7,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exec } from "../../scripts/lib/exec.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 let built: Promise<string> | undefined;
@@ -17,13 +18,8 @@ export function lunaBinary(): Promise<string> {
     if (process.env.LUNA_BINARY) return process.env.LUNA_BINARY;
     const dir = mkdtempSync(join(tmpdir(), "luna-build-"));
     const out = join(dir, "luna");
-    const proc = Bun.spawn([process.execPath, "scripts/build.ts", out], {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const code = await proc.exited;
-    if (code !== 0) throw new Error(`build failed: ${await new Response(proc.stderr).text()}`);
+    const r = await exec([process.execPath, "scripts/build.ts", out], { cwd: ROOT });
+    if (r.code !== 0) throw new Error(`build failed: ${r.stderr}`);
     return out;
   })();
   return built;
@@ -63,21 +59,7 @@ export async function sandbox(): Promise<Sandbox> {
     LUNA_CONFIG: "",
     NO_COLOR: "1",
   };
-  const run = async (cmd: string[], stdin?: string): Promise<RunResult> => {
-    const proc = Bun.spawn(cmd, {
-      cwd: dir,
-      env,
-      stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  };
+  const run = (cmd: string[], stdin?: string): Promise<RunResult> => exec(cmd, { cwd: dir, env, stdin });
   return {
     dir,
     store,

@@ -7,6 +7,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { exec } from "../../scripts/lib/exec.ts";
 import { changeCluster } from "../../src/domain/cluster.ts";
 import type { OsImageVersion } from "../../src/domain/model.ts";
 import { addOsImage } from "../../src/domain/osimage.ts";
@@ -163,7 +164,7 @@ export async function waitFor(
 
 /** Runs Debian's aria2c as a node does (minus the seeding tail); resolves with its exit code. */
 export async function ariaLeech(torrentUrl: string, dir: string, extra: string[] = [], ms = 120_000) {
-  const proc = Bun.spawn(
+  const r = await exec(
     [
       "aria2c",
       "--follow-torrent=mem",
@@ -178,14 +179,7 @@ export async function ariaLeech(torrentUrl: string, dir: string, extra: string[]
       ...extra,
       torrentUrl,
     ],
-    { stdout: "pipe", stderr: "pipe" },
+    { timeoutMs: ms },
   );
-  const killer = setTimeout(() => proc.kill("SIGKILL"), ms);
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  clearTimeout(killer);
-  return { code, output: `${out}\n${err}`.trim() };
+  return { code: r.code, output: `${r.stdout}\n${r.stderr}`.trim() };
 }
