@@ -38,12 +38,12 @@ export function dracutArgs(
 /**
  * Whether to compress the initramfs with zstd instead of dracut's default (gzip unless the image
  * configures one): yes when the image's kernel can unpack it (CONFIG_RD_ZSTD=y in its
- * /boot/config-<kver>; Linux 5.9 and later) and the image's dracut configuration names no
- * compressor of its own. Measured on the Debian 12 test image: 57 MB built in 45 s instead of
+ * /boot/config-<kver>; Linux 5.9 and later), the image's dracut knows --zstd and its
+ * configuration names no compressor of its own. Measured on the Debian 12 test image: 57 MB built in 45 s instead of
  * 68 MB in 76 s (dracut's gzip is single-threaded; its zstd runs -15 -T0). Older kernels
  * (RHEL 8's 4.18) keep gzip.
  */
-export function zstdInitramfs(root: string, kver: string): boolean {
+export function zstdInitramfs(root: string, kver: string, dracut: string): boolean {
   const read = (path: string) => {
     try {
       return readFileSync(join(root, path), "utf8");
@@ -52,6 +52,7 @@ export function zstdInitramfs(root: string, kver: string): boolean {
     }
   };
   if (!/^CONFIG_RD_ZSTD=y$/m.test(read(`boot/config-${kver}`))) return false;
+  if (!read(dracut).includes("--zstd")) return false;
   const confDir = join(root, "etc/dracut.conf.d");
   const confs = existsSync(confDir) ? readdirSync(confDir).filter((f) => f.endsWith(".conf")) : [];
   const settings = [read("etc/dracut.conf"), ...confs.map((f) => read(`etc/dracut.conf.d/${f}`))];
@@ -85,7 +86,12 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
     }
     mkdirSync(join(root, "tmp"), { recursive: true });
     const r = Bun.spawn(
-      ["chroot", root, `/${dracut}`, ...dracutArgs(image, inImage, zstdInitramfs(root, image.kernver))],
+      [
+        "chroot",
+        root,
+        `/${dracut}`,
+        ...dracutArgs(image, inImage, zstdInitramfs(root, image.kernver, dracut)),
+      ],
       {
         stdout: "pipe",
         stderr: "pipe",

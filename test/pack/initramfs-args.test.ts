@@ -49,7 +49,11 @@ describe("zstdInitramfs", () => {
     }
     return { root, [Symbol.dispose]: () => rmSync(root, { recursive: true, force: true }) };
   };
-  const ZSTD_KERNEL = { "boot/config-6.1.0-9": "CONFIG_RD_GZIP=y\nCONFIG_RD_ZSTD=y\n" };
+  const DRACUT = "usr/bin/dracut";
+  const ZSTD_KERNEL = {
+    "boot/config-6.1.0-9": "CONFIG_RD_GZIP=y\nCONFIG_RD_ZSTD=y\n",
+    [DRACUT]: '        --zstd) compress_l="zstd" ;;\n',
+  };
 
   test("zstd when the image's kernel unpacks it and its dracut configures no compressor", () => {
     using t = tree({
@@ -57,7 +61,12 @@ describe("zstdInitramfs", () => {
       "etc/dracut.conf": '# compress="xz"\n',
       "etc/dracut.conf.d/a.conf": "",
     });
-    expect(zstdInitramfs(t.root, "6.1.0-9")).toBe(true);
+    expect(zstdInitramfs(t.root, "6.1.0-9", DRACUT)).toBe(true);
+  });
+
+  test("dracut's default for a dracut without --zstd", () => {
+    using t = tree({ ...ZSTD_KERNEL, [DRACUT]: '        --gzip) compress_l="gzip" ;;\n' });
+    expect(zstdInitramfs(t.root, "6.1.0-9", DRACUT)).toBe(false);
   });
 
   test("dracut's default for a kernel without zstd support, an unknown kernel config or another kver", () => {
@@ -65,16 +74,16 @@ describe("zstdInitramfs", () => {
       "boot/config-4.18.0": "CONFIG_RD_GZIP=y\n# CONFIG_RD_ZSTD is not set\n",
       ...ZSTD_KERNEL,
     });
-    expect(zstdInitramfs(t.root, "4.18.0")).toBe(false);
-    expect(zstdInitramfs(t.root, "6.1.0-10")).toBe(false);
+    expect(zstdInitramfs(t.root, "4.18.0", DRACUT)).toBe(false);
+    expect(zstdInitramfs(t.root, "6.1.0-10", DRACUT)).toBe(false);
   });
 
   test("the image's own compress= setting wins, in dracut.conf or dracut.conf.d", () => {
     using a = tree({ ...ZSTD_KERNEL, "etc/dracut.conf": 'compress="xz"\n' });
-    expect(zstdInitramfs(a.root, "6.1.0-9")).toBe(false);
+    expect(zstdInitramfs(a.root, "6.1.0-9", DRACUT)).toBe(false);
     using b = tree({ ...ZSTD_KERNEL, "etc/dracut.conf.d/10-compress.conf": '  compress="lz4"\n' });
-    expect(zstdInitramfs(b.root, "6.1.0-9")).toBe(false);
+    expect(zstdInitramfs(b.root, "6.1.0-9", DRACUT)).toBe(false);
     using c = tree({ ...ZSTD_KERNEL, "etc/dracut.conf.d/10-compress.conf.off": 'compress="lz4"\n' });
-    expect(zstdInitramfs(c.root, "6.1.0-9")).toBe(true);
+    expect(zstdInitramfs(c.root, "6.1.0-9", DRACUT)).toBe(true);
   });
 });
