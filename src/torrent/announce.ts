@@ -6,6 +6,7 @@
  */
 import bencode from "bencode";
 import { AppError } from "../domain/errors.ts";
+import { canonicalIp } from "../domain/net/ip.ts";
 
 export interface Announce {
   infohash: string;
@@ -96,6 +97,14 @@ export function parseAnnounce(url: string, maxPeers: number): Announce {
   const port = int(q, "port", undefined, 65535);
   if (port < 1) throw bad("invalid port");
   const ip = str(q, "ip");
+  let peerIp: string | undefined;
+  if (ip && ip !== "0.0.0.0") {
+    try {
+      peerIp = canonicalIp(ip);
+    } catch {
+      throw bad("invalid ip: give a dotted IPv4 or an IPv6 address, or leave ip out");
+    }
+  }
   return {
     infohash: twenty(q, "info_hash"),
     peerid: twenty(q, "peer_id"),
@@ -106,7 +115,7 @@ export function parseAnnounce(url: string, maxPeers: number): Announce {
     event: event as Announce["event"],
     numwant: Math.min(int(q, "numwant", 50, 100_000), maxPeers),
     compact: str(q, "compact") !== "0",
-    ip: ip && ip !== "0.0.0.0" ? ip : undefined,
+    ip: peerIp,
   };
 }
 
@@ -130,7 +139,10 @@ export function encodePeers(
   if (!compact) {
     return { peers: peers.map((p) => ({ "peer id": Buffer.from(p.peerid, "hex"), ip: p.ip, port: p.port })) };
   }
-  const v4 = peers.filter((p) => /^\d+\.\d+\.\d+\.\d+$/.test(p.ip));
+  // Stored peers come from parseAnnounce or the socket; a malformed one is skipped, never thrown on.
+  const v4 = peers.filter(
+    (p) => /^\d+\.\d+\.\d+\.\d+$/.test(p.ip) && p.ip.split(".").every((o) => Number(o) <= 255),
+  );
   const buf = Buffer.alloc(v4.length * 6);
   v4.forEach((p, i) => {
     p.ip.split(".").forEach((o, k) => {
@@ -142,4 +154,22 @@ export function encodePeers(
 }
 
 export const bencodeBody = (value: object): Uint8Array => bencode.encode(value);
+
+/**
+ * A scrape answer: `files` is keyed by the raw 20-byte info-hash (BEP 48). Written here because
+ * the bencode encoder turns string keys into UTF-8 (a byte >= 0x80 would become two) and sorts
+ * byte-array keys as text; hex order is the raw bytes' order.
+ */
+export function scrapeBody(files: Map<string, object>): Uint8Array {
+  const parts: Uint8Array[] = [new TextEncoder().encode("d5:filesd")];
+  for (const h of [...files.keys()].sort()) {
+    parts.push(
+      new TextEncoder().encode("20:"),
+      Buffer.from(h, "hex"),
+      bencode.encode(files.get(h) as object),
+    );
+  }
+  parts.push(new TextEncoder().encode("ee"));
+  return Buffer.concat(parts);
+}
 export const failure = (reason: string): Uint8Array => bencode.encode({ "failure reason": reason });

@@ -15,6 +15,7 @@ import {
   type PeerOut,
   parseAnnounce,
   parseScrape,
+  scrapeBody,
 } from "./announce.ts";
 
 export interface TrackerOptions {
@@ -159,7 +160,7 @@ export function createTracker(o: TrackerOptions) {
         o.log.warn("announce for an unknown torrent refused", { infohash: a.infohash, ip: remoteIp });
         return reply(failure("unknown torrent: not a packed luna image"));
       }
-      const ip = a.ip && /^[0-9a-f.:]{2,45}$/i.test(a.ip) ? a.ip : remoteIp;
+      const ip = a.ip ?? remoteIp;
       const peer = await record(a, ip);
       if (a.event === "stopped") v.peers.delete(peer.name);
       else v.peers.set(peer.name, peer);
@@ -186,17 +187,13 @@ export function createTracker(o: TrackerOptions) {
       }
       const v = await current();
       const wanted = hashes.length > 0 ? hashes : [...v.known];
-      const files: Record<string, object> = {};
+      const files = new Map<string, object>();
       for (const h of wanted.filter((x) => v.known.has(x))) {
         const same = [...v.peers.values()].filter((p) => p.infohash === h);
         const complete = same.filter((p) => p.left === 0).length;
-        files[Buffer.from(h, "hex").toString("latin1")] = {
-          complete,
-          incomplete: same.length - complete,
-          downloaded: complete,
-        };
+        files.set(h, { complete, incomplete: same.length - complete, downloaded: complete });
       }
-      return reply(bencodeBody({ files }));
+      return reply(scrapeBody(files));
     },
   };
 }

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import bencode from "bencode";
 import { createApp } from "../../src/server/app.ts";
-import { createTracker } from "../../src/torrent/tracker.ts";
+import { scrapeBody } from "../../src/torrent/announce.ts";
+import { createTracker, type Tracker } from "../../src/torrent/tracker.ts";
 import { type ClusterFixture, clusterFixture } from "../helpers/cluster-fixture.ts";
 
 const HASH = "0".repeat(40); // the fixture's packed version
@@ -18,9 +19,10 @@ const decode = async (r: Response) =>
 describe("tracker", () => {
   let fx: ClusterFixture;
   let get: (path: string) => Promise<Response>;
+  let tracker: Tracker;
   beforeAll(async () => {
     fx = await clusterFixture();
-    const tracker = createTracker({
+    tracker = createTracker({
       store: fx.store,
       now: () => new Date(),
       seeders: () => [{ ip: "10.30.255.254", port: 7052, peerid: "ab".repeat(20) }],
@@ -118,7 +120,37 @@ describe("tracker", () => {
     `/announce?info_hash=%zz${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
     `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&x=${"a".repeat(5000)}`,
     `/scrape?info_hash=${enc("00".repeat(5))}`,
+    // a peer address that is not one would poison every compact answer after it
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=999.1.1.1`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=1.2.3.4.5`,
+    `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=.....`,
   ];
+  test("a compact answer skips a malformed stored address instead of failing", async () => {
+    await fx.store.write(async (tx) => {
+      await tx.insert("peer", {
+        id: "bad-peer",
+        name: `${HASH}/999.1.1.1/6881`,
+        infohash: HASH,
+        ip: "999.1.1.1",
+        port: 6881,
+        peerid: "cd".repeat(20),
+        uploaded: 0,
+        downloaded: 0,
+        left: 5,
+        event: "",
+        updated: new Date().toISOString(),
+      });
+    });
+    tracker.invalidate();
+    const r = await announce(5);
+    expect(r.status).toBe(200);
+    const peers = (await decode(r)).peers as Uint8Array;
+    expect(peers.length % 6).toBe(0);
+    expect(peers.length).toBeGreaterThan(0);
+    await fx.store.write(async (tx) => tx.remove("peer", "bad-peer"));
+    tracker.invalidate();
+  });
+
   for (const path of BAD) {
     test(`malformed ${path.slice(0, 50)}… gets a failure reason and stores nothing`, async () => {
       const before = await fx.store.dump();
@@ -128,4 +160,23 @@ describe("tracker", () => {
       expect(await fx.store.dump()).toBe(before);
     });
   }
+});
+
+test("a scrape answer is keyed by the raw 20-byte info-hash, in byte order", () => {
+  const high = `${"ff".repeat(19)}80`;
+  const low = "01".repeat(20);
+  const body = scrapeBody(
+    new Map([
+      [high, { complete: 1, incomplete: 0, downloaded: 1 }],
+      [low, { complete: 0, incomplete: 2, downloaded: 0 }],
+    ]),
+  );
+  const text = Buffer.from(body);
+  expect(text.subarray(0, 12).toString("latin1")).toBe("d5:filesd20:");
+  expect(text.subarray(12, 32).toString("hex")).toBe(low);
+  const decoded = bencode.decode(body) as { files: Record<string, { incomplete: number }> };
+  expect(Object.keys(decoded.files)).toHaveLength(2);
+  const second = text.indexOf("20:", 40);
+  expect(text.subarray(second + 3, second + 23).toString("hex")).toBe(high);
+  expect(text.subarray(-2).toString("latin1")).toBe("ee");
 });
