@@ -14,6 +14,8 @@ import type { TextInput } from "./args.ts";
 
 export interface CliContext {
   config: Config;
+  /** `--store` / `--config` as given on this command line, for a daemon started from it */
+  globals: { store?: string; config?: string };
   store(): Promise<Store>;
   write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
   out(text: string): void;
@@ -23,7 +25,7 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
-export function createContext(config: Config): CliContext {
+export function createContext(config: Config, globals: CliContext["globals"] = {}): CliContext {
   let opened: Promise<Store> | undefined;
   const store = () => {
     opened ??= openStore(parseStoreSpec(config.store));
@@ -31,6 +33,7 @@ export function createContext(config: Config): CliContext {
   };
   return {
     config,
+    globals,
     store,
     async write(fn) {
       return (await store()).write(fn);

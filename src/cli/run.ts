@@ -82,7 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const globals = splitGlobals(argv);
     debug = globals.debug;
     const config = await loadConfig({ flags: globals, env: process.env });
-    context = createContext(config);
+    context = createContext(config, { store: globals.store, config: globals.config });
     const main = createMainCommand(context);
     const { cmd, path } = await findCommand(main, globals.rest);
     const wantsHelp = globals.rest.includes("--help") || globals.rest.includes("-h");

@@ -72,7 +72,8 @@ export function parseStoreSpec(text: string): StoreSpec {
   if (text.startsWith("mongodb://") || text.startsWith("mongodb+srv://"))
     return { kind: "mongodb", url: text };
   const path = text.startsWith("sqlite:") ? text.slice("sqlite:".length) : text;
-  if (path === "" || text.includes("://")) {
+  // "sqllite:/x.db" or "postgres:x" is a typo or an unsupported kind, not a relative file name.
+  if (path === "" || text.includes("://") || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) {
     throw new AppError(
       "CONFIG_INVALID",
       `Invalid store '${text}'`,

@@ -44,7 +44,8 @@ export function httpService(
         tracker,
         bySwitch: findBySwitchPort,
       });
-      server = app.listen({ hostname: o.host, port: o.port });
+      // reusePort off (Elysia turns it on): a second daemon on the same port must fail, not share it.
+      server = app.listen({ hostname: o.host, port: o.port, reusePort: false });
       const port = server.server?.port ?? o.port;
       o.log.info(`listening on http://${o.host}:${port}`, { secureInstall: o.secureInstall });
       o.onListening?.(port);

@@ -24,6 +24,8 @@ export async function supervise(
 ): Promise<Supervisor> {
   const started: Service[] = [];
   let stopping: Promise<void> | undefined;
+  /** the start in progress: a stop waits for it, so a service that comes up late is stopped too */
+  let starting: Promise<boolean> | undefined;
   let code = 0;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => {
@@ -32,6 +34,7 @@ export async function supervise(
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       log.info(`stopping: ${reason}`);
+      await starting;
       for (const s of [...started].reverse()) {
         try {
           await s.stop();
@@ -49,19 +52,30 @@ export async function supervise(
   const onSignal = (sig: NodeJS.Signals) => void stop(`received ${sig}`);
   for (const sig of signals) process.on(sig, onSignal);
   for (const s of services) {
-    try {
-      await s.start((error) => {
+    if (stopping) break; // a signal or a failure came while an earlier service started
+    starting = s
+      .start((error) => {
         code = 1;
         log.error(`service ${s.name} failed; stopping the others`, { error: String(error) });
         void stop(`${s.name} failed`);
-      });
-      started.push(s);
-      log.info(`service ${s.name} started`);
-    } catch (e) {
-      code = 1;
-      log.error(`service ${s.name} could not start; stopping the others`, {
-        error: e instanceof Error ? e.message : String(e),
-      });
+      })
+      .then(
+        () => {
+          started.push(s);
+          log.info(`service ${s.name} started`);
+          return true;
+        },
+        (e) => {
+          code = 1;
+          log.error(`service ${s.name} could not start; stopping the others`, {
+            error: e instanceof Error ? e.message : String(e),
+          });
+          return false;
+        },
+      );
+    const ok = await starting;
+    starting = undefined;
+    if (!ok) {
       await stop(`${s.name} failed to start`);
       break;
     }

@@ -53,13 +53,22 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
     "--host",
     "127.0.0.1",
   ];
-  const started = await box.sh(`ltorrent start ${files.join(" ")}`);
+  // --store on the command line reaches the background daemon (the environment names another store).
+  const started = await box.sh(
+    `LUNA_STORE=sqlite:${join(box.dir, "empty.db")} ltorrent start --store sqlite:${box.store} ${files.join(" ")}`,
+  );
   expect(started.stdout).toMatch(/luna daemon started \(pid \d+\)/);
   expect(started.code).toBe(0);
   try {
     const again = await box.sh(`lweb start ${files.join(" ")}`);
     expect(again.stderr).toContain("already running");
     expect(again.code).toBe(4);
+    // Another daemon (its own pid file) on the same port fails instead of sharing the port.
+    const other = await box.sh(
+      `timeout 30 luna daemon --pidfile ${join(box.dir, "other.pid")} --port ${port} --host 127.0.0.1`,
+    );
+    expect(other.code).toBe(1);
+    expect(other.stdout + other.stderr).toContain("service http could not start");
     const status = await box.sh(`lweb status ${files.join(" ")}`);
     expect(status).toMatchObject({ code: 0 });
     expect(status.stdout).toContain("is running");

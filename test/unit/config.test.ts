@@ -189,7 +189,16 @@ describe("parseStoreSpec", () => {
   });
 
   test("parseStoreSpec refuses empty paths and other URL schemes", () => {
-    for (const bad of ["", "sqlite:", "http://db/luna", "sqlite://tmp/luna.db", "postgres://db/luna"]) {
+    for (const bad of [
+      "",
+      "sqlite:",
+      "http://db/luna",
+      "sqlite://tmp/luna.db",
+      "postgres://db/luna",
+      "sqllite:/tmp/luna.db",
+      "bogus:xx",
+      "sqlite:mongodb:x",
+    ]) {
       let caught: unknown;
       try {
         parseStoreSpec(bad);

@@ -30,8 +30,11 @@ const runArgs: ArgsDef = {
   "insecure-install": { type: "boolean", description: "serve install scripts to any address (labs only)" },
 };
 
-const passThrough = (a: Parsed): string[] => {
+/** The daemon started in the background gets this command line's options, --store and --config too. */
+const passThrough = (a: Parsed, globals: CliContext["globals"]): string[] => {
   const out: string[] = [];
+  if (globals.store) out.push("--store", globals.store);
+  if (globals.config) out.push("--config", globals.config);
   for (const k of ["host", "port"]) if (typeof a[k] === "string") out.push(`--${k}`, a[k] as string);
   if (a["insecure-install"]) out.push("--insecure-install");
   return out;
@@ -43,7 +46,7 @@ export function createDaemonCommand(ctx: CliContext) {
     logfile: (a.logfile as string | undefined) ?? ctx.config.daemon.logfile,
   });
   const start = async (a: Parsed) => {
-    const pid = await startBackground({ ...files(a), args: passThrough(a) });
+    const pid = await startBackground({ ...files(a), args: passThrough(a, ctx.globals) });
     ctx.out(`luna daemon started (pid ${pid})`);
   };
   const stop = async (a: Parsed) => {
