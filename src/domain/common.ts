@@ -48,7 +48,9 @@ export function parseInteger(
   max = Number.MAX_SAFE_INTEGER,
 ): number {
   const n = typeof value === "number" ? value : Number(String(value).trim());
-  if (String(value).trim() === "" || !Number.isInteger(n) || n < min || n > max) {
+  // Decimal digits only: Number() alone would also take "1e3", "0x10" and " " (as 0).
+  const digits = typeof value === "number" || /^-?\d+$/.test(value.trim());
+  if (!digits || !Number.isInteger(n) || n < min || n > max) {
     throw new AppError(
       "INVALID_ARGUMENT",
       `Invalid value '${value}' for --${flag}`,
@@ -56,6 +58,21 @@ export function parseInteger(
     );
   }
   return n;
+}
+
+/**
+ * Kernel options go into the iPXE script's `kernel` line as they are: a newline would start a
+ * new iPXE command (e.g. `shell`), so control characters are refused.
+ */
+export function checkKernelOptions(flag: string, value: string): string {
+  if (/[\x00-\x1f\x7f]/.test(value)) {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid value for --${flag}: it contains a line break or another control character`,
+      "Give the kernel options on one line, separated by spaces",
+    );
+  }
+  return value;
 }
 
 export async function mustGet<K extends Kind>(tx: StoreReader, kind: K, name: string): Promise<Kinds[K]> {

@@ -5,7 +5,7 @@
  * removing it gives them back.
  */
 import { assign, releaseIface } from "./addresses.ts";
-import { checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
+import { checkKernelOptions, checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Group, GroupInterface } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -121,6 +121,7 @@ export async function changeGroup(tx: StoreWriter, name: string, change: GroupCh
     g.method = change.method;
   }
   if (change.seed_tail !== undefined) g.seed_tail = parseInteger("seed_tail", change.seed_tail, 0, 86400);
+  if (change.kernopts !== undefined) checkKernelOptions("kernopts", change.kernopts);
   for (const key of ["kernopts", "prescript", "partscript", "postscript", "comment"] as const) {
     const v = change[key];
     if (v !== undefined) g[key] = v;

@@ -3,7 +3,7 @@
  * options, dracut modules) and, once packed, its versions (tarball, torrent, info-hash). The
  * kernels found in the tree are passed in by the caller, so this module stays free of I/O.
  */
-import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
+import { checkKernelOptions, checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Node, OsImage, OsImageVersion } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -65,7 +65,7 @@ export async function addOsImage(tx: StoreWriter, input: OsImageAdd): Promise<Os
     name: input.name,
     path: input.path,
     kernver: pickKernel(input.name, input.path, input.kernels, input.kernver),
-    kernopts: input.kernopts ?? "",
+    kernopts: checkKernelOptions("kernopts", input.kernopts ?? ""),
     kernfile: "",
     initrdfile: "",
     dracutmodules: DEFAULT_DRACUT_MODULES,
@@ -98,6 +98,7 @@ export type OsImageChange = Partial<
 export async function changeOsImage(tx: StoreWriter, name: string, change: OsImageChange): Promise<OsImage> {
   const image = await mustGet(tx, "osimage", name);
   const { kernels, kernver, ...rest } = change;
+  if (change.kernopts !== undefined) checkKernelOptions("kernopts", change.kernopts);
   const next: OsImage = { ...image };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (next as Record<string, unknown>)[k] = v;
   if (kernver !== undefined) next.kernver = pickKernel(name, image.path, kernels ?? [], kernver);

@@ -24,6 +24,11 @@ const ROWS: Row[] = [
     says: /node named 'node001' already exists/,
   },
   { args: ["node", "add", "-g", "compute", "-n", "node[005-003]"], code: 2, says: /runs backwards/ },
+  // a newline in kernel options would start a new command in the iPXE script
+  { args: ["group", "change", "compute", "--kernopts", "quiet\nshell"], code: 2, says: /line break/ },
+  { args: ["osimage", "change", "compute", "--kernopts", "quiet\rshell"], code: 2, says: /line break/ },
+  { args: ["cluster", "change", "--tracker_interval", "1e3"], code: 2, says: /Invalid value '1e3'/ },
+  { args: ["cluster", "change", "--tracker_interval", "0x10"], code: 2, says: /Invalid value '0x10'/ },
   { args: ["node", "change", "node001", "--mac", "52:54:00:zz:00:01"], code: 2, says: /Invalid MAC address/ },
   { args: ["node", "change", "node001", "--mac"], code: 2, says: /needs a value/ },
   { args: ["node", "change", "node001", "--ip", "enp7s0:10.30.0.256"], code: 2, says: /Invalid IP address/ },
