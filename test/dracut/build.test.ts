@@ -6,7 +6,8 @@
  * own dracut.conf is ignored. Three builds run at once:
  * - "legacy": with dracut-network's modules (95luna then takes network-legacy, with dhclient);
  * - "plain": without them, as Debian's dracut-core alone (NIC drivers from our installkernel);
- * - "no-aria2c": PATH without aria2c, which must fail the build with a message naming it.
+ * - "no-aria2c" and "no-zstd": PATH without aria2c or zstd, which must fail the build with a
+ *   message naming the tool (dracut itself only logs a tool it could not install).
  * The legacy image is then unpacked, and its hooks and tools are run in a chroot with
  * dracut's real getarg and the initramfs's own curl, bash and aria2c; and it boots qemu VMs
  * (static and DHCP) through the whole node side up to the installed system's init.
@@ -33,12 +34,13 @@ const LONG = 600_000;
 const work = tempDir("luna-dracut-");
 afterAll(() => work[Symbol.dispose]());
 
-let builds: Record<"legacy" | "plain" | "noAria2c", Promise<Build>>;
+let builds: Record<"legacy" | "plain" | "noAria2c" | "noZstd", Promise<Build>>;
 beforeAll(() => {
   const w = work.path;
   writeModuleImage(w);
   const kernel = kver ? ["--kver", kver] : ["--no-kernel"];
   const noAria2c = pathWithout(w, "aria2c");
+  const noZstd = pathWithout(w, "zstd");
   builds = {
     legacy: build(w, "legacy", { base: dracutBase(w, "base-legacy", () => true), kernel }),
     plain: build(w, "plain", {
@@ -49,6 +51,11 @@ beforeAll(() => {
       base: dracutBase(w, "base-no-aria2c", () => true),
       kernel: ["--no-kernel"],
       env: { PATH: noAria2c, DRACUT_PATH: noAria2c },
+    }),
+    noZstd: build(w, "no-zstd", {
+      base: dracutBase(w, "base-no-zstd", () => true),
+      kernel: ["--no-kernel"],
+      env: { PATH: noZstd, DRACUT_PATH: noZstd },
     }),
   };
 });
@@ -116,6 +123,17 @@ describe("dracut builds the 95luna module", () => {
       expect(b.code).not.toBe(0);
       expect(b.log).toContain("luna: 'aria2c' is not installed in the image");
       expect(b.log).toContain("package 'aria2'");
+      expect(existsSync(b.image)).toBe(false);
+    },
+    LONG,
+  );
+
+  test(
+    "without zstd the build fails too: every node would fail to unpack the image",
+    async () => {
+      const b = await builds.noZstd;
+      expect(b.code).not.toBe(0);
+      expect(b.log).toContain("luna: 'zstd' is not installed in the image");
       expect(existsSync(b.image)).toBe(false);
     },
     LONG,

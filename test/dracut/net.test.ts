@@ -4,7 +4,7 @@
  * log their arguments: nothing touches this machine's interfaces.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { MODULE_DIR, runNodeShell, SHELLS, tempDir, writeStubs, writeTree } from "./node-shell.ts";
 
@@ -128,6 +128,38 @@ luna_nic_by_mac 00:00:00:01 || echo "short none $?"`,
       });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("luna: no DHCP client (dhclient, udhcpc, busybox, klibc ipconfig)");
+    });
+
+    test("DHCP that fails at first is tried again with backoff, up to LUNA_NET_TRIES", () => {
+      using dir = tempDir();
+      fakeSys(join(dir.path, "sys"));
+      writeStubs(dir.path, ["ip"]);
+      // udhcpc succeeds from its third call on (a switch port that starts forwarding late)
+      const log = join(dir.path, "calls.log");
+      const bin = writeStubs(dir.path, ["udhcpc"], `[ "$(grep -c '^udhcpc' '${log}')" -ge 3 ]`);
+      const up = (tries: string) =>
+        runNodeShell(shell, "luna_net_up_retry", {
+          source: ["luna-lib.sh", "luna-net-lib.sh", "luna-install-lib.sh"],
+          stubs: bin,
+          env: {
+            LUNA_SYSFS: join(dir.path, "sys"),
+            LUNA_RUN_DIR: dir.path,
+            LUNA_LINK_WAIT: "0",
+            LUNA_IPCONFIG: "/nonexistent",
+            LUNA_BOOTPROTO: "dhcp",
+            LUNA_MAC: MAC1,
+            LUNA_PAUSE: "0",
+            LUNA_NET_TRIES: tries,
+          },
+        });
+      const short = up("2");
+      expect(short.code).toBe(1);
+      expect(short.stderr).toContain("luna: no boot interface yet (try 1 of 2); next try in 0 s");
+      expect(calls(dir.path).filter((c) => c.startsWith("udhcpc"))).toHaveLength(2);
+      rmSync(log);
+      const enough = up("5");
+      expect(enough.code).toBe(0);
+      expect(calls(dir.path).filter((c) => c.startsWith("udhcpc"))).toHaveLength(3);
     });
 
     test("luna_net_down flushes the boot interface and stops dhclient", async () => {

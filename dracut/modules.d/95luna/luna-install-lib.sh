@@ -27,6 +27,21 @@ luna_backoff_seconds() {
     echo $((_luna_d - _luna_d / 2 + $(luna_random $((_luna_d / 2 + 1)))))
 }
 
+# Brings the boot interface up, trying again with backoff: DHCP can fail for a while after
+# the link comes up (a switch port still in spanning-tree listening/learning, a DHCP server
+# being restarted by makedhcp). LUNA_NET_TRIES attempts (default 8, several minutes).
+luna_net_up_retry() {
+    _luna_net_try=1
+    while :; do
+        luna_net_up && return 0
+        [ "$_luna_net_try" -ge "${LUNA_NET_TRIES:-8}" ] && return 1
+        _luna_wait=$(luna_backoff_seconds "$_luna_net_try")
+        luna_log "no boot interface yet (try $_luna_net_try of ${LUNA_NET_TRIES:-8}); next try in $_luna_wait s"
+        sleep "$_luna_wait"
+        _luna_net_try=$((_luna_net_try + 1))
+    done
+}
+
 luna_install_url() {
     printf '%s?step=install&node=%s' "$LUNA_URL" "$LUNA_NODE"
 }

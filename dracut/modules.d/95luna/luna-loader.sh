@@ -39,7 +39,7 @@ luna_service_shell() {
 
 luna_loader() {
     luna_log "installer for $LUNA_NODE, daemon $LUNA_URL"
-    luna_net_up || luna_fatal "no boot interface came up for $LUNA_NODE; the daemon cannot be reached"
+    luna_net_up_retry || luna_fatal "no boot interface came up for $LUNA_NODE; the daemon cannot be reached"
     if [ "$LUNA_SERVICE" = 1 ]; then
         luna_service_shell
         return

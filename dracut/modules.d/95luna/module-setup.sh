@@ -71,8 +71,9 @@ installkernel() {
     hostonly='' instmods af_packet virtio_pci virtio_net ipmi_msghandler ipmi_devintf ipmi_si
 }
 
-# aria2c downloads the image and curl talks to the daemon: an initramfs without them cannot
-# install anything, so the build fails here rather than every node at boot. `exit`, because
+# aria2c downloads the image, curl talks to the daemon, bash runs the install script, tar and
+# zstd unpack: an initramfs without one of them cannot install anything, so the build fails
+# here rather than every node at boot. `exit`, because
 # dracut ignores install()'s status (dracut-init.sh module_install); dracut's EXIT trap
 # removes its temporary folder.
 luna_require() {
@@ -87,7 +88,7 @@ luna_require() {
 }
 
 install() {
-    luna_require aria2c curl
+    luna_require aria2c curl bash tar zstd
     inst_multiple bash curl aria2c tar zstd gzip ip awk sed tr od cut sort sleep mkdir \
         mount umount rm cat mv ln chmod kill
     # What install scripts and partscripts commonly call, when the image has it.

@@ -7,6 +7,8 @@ set -u
 set -o pipefail
 
 : "${LUNA_URL:?}" "${LUNA_NODE:?}" "${LUNA_ROOT:=/sysroot}"
+# A download that makes no progress for this long fails (and the loader tries again).
+: "${LUNA_DL_STALL:=300}"
 export LUNA_ROOT LUNA_NODE LUNA_HOSTNAME LUNA_MAC LUNA_IMAGE LUNA_IMAGE_VERSION LUNA_BOOT_IF LUNA_TORRENT_IF
 LUNA_STAGE=start
 
@@ -38,13 +40,15 @@ luna_fail() {
   exit 1
 }
 
-# Runs one of the group's scripts (prescript, partscript, postscript) in its own bash.
+# Runs one of the group's scripts (prescript, partscript, postscript) in its own bash, with
+# no terminal on stdin (mkfs on a used disk would wait for a "Proceed anyway?" answer); a
+# failure fails the install: a partscript that did not mount the disk would otherwise leave
+# the image unpacked into memory and reported as installed.
 luna_run_script() {
   local name=$1 text=$2 rc=0
   [ -n "$text" ] || return 0
-  bash -c "$text" || rc=$?
-  [ "$rc" -eq 0 ] || luna_log "${name} exited with status ${rc}"
-  return 0
+  bash -c "$text" < /dev/null || rc=$?
+  [ "$rc" -eq 0 ] || luna_fail "${name} exited with status ${rc}"
 }
 
 luna_setup_bmc() {
@@ -82,7 +86,8 @@ luna_untar() {
 
 # Plain HTTP from the head node: the baseline, and the method for sites without BitTorrent.
 luna_fetch_http() {
-  curl --silent --show-error --fail --retry 5 --retry-delay 3 "$LUNA_TARBALL_URL" | luna_decompress | luna_untar
+  curl --silent --show-error --fail --retry 5 --retry-delay 3 --connect-timeout 10 \
+    --speed-limit 1024 --speed-time "$LUNA_DL_STALL" "$LUNA_TARBALL_URL" | luna_decompress | luna_untar
 }
 
 LUNA_ARIA2_PID=
@@ -94,20 +99,30 @@ LUNA_DL_DIR=
 # unpacks and until the seeding tail ends (luna_seed_tail).
 luna_fetch_torrent() {
   LUNA_DL_DIR="$LUNA_ROOT/.luna-download"
+  # Whatever an earlier attempt left (a completion flag, a tarball without its control file)
+  # would fool this one.
+  rm -rf "$LUNA_DL_DIR"
   mkdir -p "$LUNA_DL_DIR" || return 1
   local torrent="$LUNA_DL_DIR/image.torrent" flag="$LUNA_DL_DIR/complete" hook="$LUNA_DL_DIR/on-complete.sh"
-  curl --silent --show-error --fail --retry 5 --retry-delay 3 -o "$torrent" "$LUNA_TORRENT_URL" || return 1
+  local log="$LUNA_DL_DIR/aria2c.log"
+  curl --silent --show-error --fail --retry 5 --retry-delay 3 --connect-timeout 10 --max-time 120 \
+    -o "$torrent" "$LUNA_TORRENT_URL" || return 1
   printf '#!/bin/sh\n: > "%s"\n' "$flag" > "$hook"
   chmod 755 "$hook"
   aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
     --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
     --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval=5 \
     --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
+    --bt-stop-timeout="$LUNA_DL_STALL" --log="$log" --log-level=warn \
     --on-bt-download-complete="$hook" --summary-interval=0 --console-log-level=warn \
     --quiet=true --stop-with-process=$$ "$torrent" &
   LUNA_ARIA2_PID=$!
   while [ ! -e "$flag" ]; do
-    kill -0 "$LUNA_ARIA2_PID" 2>/dev/null || { luna_log "aria2c exited before the download completed"; return 1; }
+    if ! kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; then
+      luna_log "aria2c exited before the download completed (no progress for ${LUNA_DL_STALL} s, or an error):"
+      tail -n 5 "$log" >&2 2>/dev/null
+      return 1
+    fi
     sleep 1
   done
   luna_stage unpack
@@ -151,15 +166,35 @@ luna_netfmt() {
   fi
 }
 
-# Writes one interface's configuration in the format the image uses.
+# The group's boot interface may be called BOOTIF (the default, as in luna 1.2): the NIC this
+# node booted from, found by its MAC. Other names are used as they are.
+luna_iface_name() {
+  local name=$1 dev mac
+  if [ "$name" = BOOTIF ] && [ -n "${LUNA_MAC:-}" ]; then
+    for dev in "${LUNA_SYSFS:-/sys}"/class/net/*; do
+      read -r mac < "$dev/address" 2>/dev/null || continue
+      if [ "${mac,,}" = "${LUNA_MAC,,}" ]; then
+        echo "${dev##*/}"
+        return
+      fi
+    done
+    luna_log "no interface has MAC ${LUNA_MAC}; BOOTIF is written as it is"
+  fi
+  echo "$name"
+}
+
+# Writes one interface's configuration in the format the image uses. $9, the boot interface's
+# MAC, pins that configuration to the NIC as well as to the name where the format allows.
 luna_write_iface() {
-  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 file
+  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file
   case "$fmt" in
     nm)
       file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
       mkdir -p "${file%/*}"
       {
-        printf '[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\n\n[ipv4]\n' "$name" "$name"
+        printf '[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\n\n' "$name" "$name"
+        if [ -n "$mac" ]; then printf '[ethernet]\nmac-address=%s\n\n' "$mac"; fi
+        printf '[ipv4]\n'
         if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
         printf '\n[ipv6]\n'
         if [ -n "$ip6" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip6" "$prefix6"; else printf 'method=ignore\n'; fi
@@ -169,13 +204,16 @@ luna_write_iface() {
       file="$LUNA_ROOT/etc/sysconfig/network-scripts/ifcfg-${name}"
       {
         printf 'DEVICE=%s\nNAME=%s\nONBOOT=yes\n' "$name" "$name"
+        if [ -n "$mac" ]; then printf 'HWADDR=%s\n' "$mac"; fi
         if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
         if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
       } > "$file" ;;
     networkd)
       file="$LUNA_ROOT/etc/systemd/network/10-luna-${name}.network"
       {
-        printf '[Match]\nName=%s\n\n[Network]\n' "$name"
+        printf '[Match]\nName=%s\n' "$name"
+        if [ -n "$mac" ]; then printf 'MACAddress=%s\n' "$mac"; fi
+        printf '\n[Network]\n'
         if [ -n "$ip4" ]; then printf 'Address=%s/%s\n' "$ip4" "$prefix4"; else printf 'DHCP=yes\n'; fi
         if [ -n "$ip6" ]; then printf 'Address=%s/%s\n' "$ip6" "$prefix6"; fi
       } > "$file" ;;
@@ -196,14 +234,18 @@ luna_write_iface() {
 
 luna_setnet() {
   luna_stage setnet
-  local fmt i
+  local fmt i name mac
   mkdir -p "$LUNA_ROOT/etc"
   echo "$LUNA_HOSTNAME" > "$LUNA_ROOT/etc/hostname"
   fmt=$(luna_netfmt)
   luna_log "network configuration format: ${fmt}"
   for i in "${!LUNA_IF_NAME[@]}"; do
-    luna_write_iface "$fmt" "${LUNA_IF_NAME[$i]}" "${LUNA_IF_IP4[$i]}" "${LUNA_IF_PREFIX4[$i]}" "${LUNA_IF_MASK4[$i]}" \
-      "${LUNA_IF_IP6[$i]}" "${LUNA_IF_PREFIX6[$i]}" "${LUNA_IF_PARAMS[$i]}"
+    name=${LUNA_IF_NAME[$i]}
+    mac=
+    if [ "$name" = "${LUNA_BOOT_IF:-}" ] || [ "$name" = BOOTIF ]; then mac=${LUNA_MAC:-}; fi
+    name=$(luna_iface_name "$name")
+    luna_write_iface "$fmt" "$name" "${LUNA_IF_IP4[$i]}" "${LUNA_IF_PREFIX4[$i]}" "${LUNA_IF_MASK4[$i]}" \
+      "${LUNA_IF_IP6[$i]}" "${LUNA_IF_PREFIX6[$i]}" "${LUNA_IF_PARAMS[$i]}" "$mac"
   done
 }
 
