@@ -17,6 +17,8 @@ const camel = (s: string) => s.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.to
 interface Known {
   type: string;
   optionalValue: boolean;
+  /** the long name, for messages about a short alias */
+  long: string;
 }
 
 export function checkArgs(
@@ -32,7 +34,11 @@ export function checkArgs(
       positionals++;
       continue;
     }
-    const info = { type: spec.type ?? "string", optionalValue: optionalValue.includes(name) };
+    const info = {
+      type: spec.type ?? "string",
+      optionalValue: optionalValue.includes(name),
+      long: kebab(name),
+    };
     const aliases =
       "alias" in spec && spec.alias ? (Array.isArray(spec.alias) ? spec.alias : [spec.alias]) : [];
     for (const n of [name, kebab(name), camel(name), ...aliases]) known.set(n, info);
@@ -64,6 +70,14 @@ export function checkArgs(
         if (eq >= 0) throw new AppError("INVALID_ARGUMENT", `Option '--${flag}' takes no value`, help);
         continue;
       }
+      // citty keeps the '=' of `-C=x` in the value ("=x"): only long options take `=VALUE`.
+      if (!long && eq >= 0) {
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Option '-${flag}' takes its value as the next word, not after '='`,
+          `Write -${flag} VALUE, or --${info.long}=VALUE for a value that starts with '-'. ${help}`,
+        );
+      }
       if (eq >= 0) continue;
       const next = rawArgs[i + 1];
       if (info.optionalValue && (next === undefined || next.startsWith("-"))) continue;
@@ -72,7 +86,7 @@ export function checkArgs(
         throw new AppError(
           "INVALID_ARGUMENT",
           `Option '${token}' needs a value`,
-          `Write ${token}=VALUE for values that start with '-'. ${help}`,
+          `Write --${info.long}=VALUE for a value that starts with '-'. ${help}`,
         );
       }
       i++;

@@ -31,6 +31,9 @@ const ROWS: Row[] = [
   { args: ["cluster", "change", "--tracker_interval", "0x10"], code: 2, says: /Invalid value '0x10'/ },
   { args: ["node", "change", "node001", "--mac", "52:54:00:zz:00:01"], code: 2, says: /Invalid MAC address/ },
   { args: ["node", "change", "node001", "--mac"], code: 2, says: /needs a value/ },
+  // citty would store "=-hi" for -C=-hi; short options take the next word, long ones =VALUE
+  { args: ["node", "change", "node001", "-C=-hi"], code: 2, says: /takes its value as the next word/ },
+  { args: ["node", "change", "node001", "-C", "-hi"], code: 2, says: /Write --comment=VALUE/ },
   { args: ["node", "change", "node001", "--ip", "enp7s0:10.30.0.256"], code: 2, says: /Invalid IP address/ },
   {
     args: ["node", "change", "node001", "--ip", "enp7s0:10.99.0.1"],

@@ -37,6 +37,9 @@ luna_stage() {
 luna_fail() {
   luna_log "FATAL in ${LUNA_STAGE}: $*"
   luna_status "install.error.${LUNA_STAGE}"
+  # aria2c would otherwise outlive this attempt (it watches this shell only every few seconds)
+  # and hold files under LUNA_ROOT while the loader resets it.
+  if [ -n "${LUNA_ARIA2_PID:-}" ]; then kill "$LUNA_ARIA2_PID" 2>/dev/null; wait "$LUNA_ARIA2_PID" 2>/dev/null; fi
   exit 1
 }
 
@@ -133,13 +136,14 @@ luna_fetch_torrent() {
 # says incomplete=0) or LUNA_SEED_TAIL seconds have passed; 0 stops at once.
 luna_seed_tail() {
   [ -n "$LUNA_ARIA2_PID" ] || return 0
-  local waited=0 incomplete
+  local start=$SECONDS waited=0 incomplete
+  # waited counts real seconds (SECONDS): a slow scrape must not stretch the tail.
   while [ "$waited" -lt "$LUNA_SEED_TAIL" ] && kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; do
     incomplete=$(curl --silent --max-time 5 "${LUNA_TRACKER_URL%/announce}/scrape?info_hash=${LUNA_INFOHASH_URL}" \
       | tr -c '[:print:]' '.' | sed -n 's/.*10:incompletei\([0-9]*\)e.*/\1/p')
     [ "$incomplete" = 0 ] && break
     sleep 2
-    waited=$((waited + 2))
+    waited=$((SECONDS - start))
   done
   kill "$LUNA_ARIA2_PID" 2>/dev/null
   wait "$LUNA_ARIA2_PID" 2>/dev/null
