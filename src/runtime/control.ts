@@ -16,10 +16,22 @@ export const alive = (pid: number): boolean => {
   }
 };
 
+/**
+ * A live luna daemon's pid from the pid file, or undefined. A pid file left by a daemon that was
+ * killed can name a process that has since reused the number: on Linux, a pid whose command line
+ * has no `daemon` word is not ours (stop must never signal it).
+ */
 export function readPid(pidfile: string): number | undefined {
   if (!existsSync(pidfile)) return undefined;
   const pid = Number(readFileSync(pidfile, "utf8").trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  let argv: string[] | undefined;
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    argv = undefined; // no /proc (or not ours to read): trust the pid file
+  }
+  return argv && !argv.includes("daemon") ? undefined : pid;
 }
 
 /** Claims the pid file for this process, refusing when another live daemon holds it. */
