@@ -4,7 +4,7 @@
  * only after every file is in place, so a killed pack leaves the previous version current.
  * Versions no booting node still needs are removed after a successful pack.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { announceUrl, endpointOf, torrentFileUrl } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
@@ -62,6 +62,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   const boot = join(cluster.path, "boot");
   mkdirSync(torrents, { recursive: true });
   mkdirSync(boot, { recursive: true });
+  removeStalePartials(torrents, log);
   const next = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
   const current = image.versions.find((v) => v.version === image.current);
   let packed = current;
@@ -174,4 +175,27 @@ async function pruneVersions(
     log(`removed unused version ${v.version} (${v.tarball})`);
   }
   return image;
+}
+
+/** Whether a process with this pid exists (EPERM: it exists but is not ours). */
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Removes `<tarball>.partial-<pid>` files left by packs that were killed (a tarball is
+ * written under that name and renamed when complete); a pack still running keeps its own.
+ */
+export function removeStalePartials(torrents: string, log: (line: string) => void): void {
+  for (const name of readdirSync(torrents)) {
+    const m = /\.partial-(\d+)$/.exec(name);
+    if (!m || running(Number(m[1]))) continue;
+    rmSync(join(torrents, name), { force: true });
+    log(`removed ${name}, left by an interrupted pack`);
+  }
 }

@@ -23,6 +23,8 @@ export async function serveFile(
     return text("bad file name\n", 400);
   }
   if (!SAFE_NAME.test(name) || name.includes("..")) return text("bad file name\n", 400);
+  // A file being written by `osimage pack` (or left by one that was killed) is not served.
+  if (/\.partial(-\d+)?$/.test(name)) return text("not found\n", 404);
   const path = join(folder, name);
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) return text("not found\n", 404);

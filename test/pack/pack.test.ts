@@ -209,3 +209,24 @@ test("a tarball of several pieces is hashed piece by piece as written, the short
   expect(fromDisk.length).toBe(4);
   expect(torrent.pieces).toEqual(fromDisk);
 });
+
+test("a pack removes tarballs left half-written by a killed pack, not one still being written", async () => {
+  await using fx = await packSetup();
+  const torrents = join(fx.opt, "torrents");
+  mkdirSync(torrents, { recursive: true });
+  const gone = Bun.spawn(["true"]);
+  await gone.exited; // a pid that no longer runs
+  writeFileSync(join(torrents, `compute-7.tar.zst.partial-${gone.pid}`), "left by a killed pack");
+  writeFileSync(join(torrents, `other-3.tar.zst.partial-${process.pid}`), "being written");
+  const lines: string[] = [];
+  await packImage({
+    store: fx.store,
+    name: "compute",
+    compression: "none",
+    imageOnly: true,
+    log: (l) => lines.push(l),
+  });
+  expect(existsSync(join(torrents, `compute-7.tar.zst.partial-${gone.pid}`))).toBe(false);
+  expect(existsSync(join(torrents, `other-3.tar.zst.partial-${process.pid}`))).toBe(true);
+  expect(lines).toContain(`removed compute-7.tar.zst.partial-${gone.pid}, left by an interrupted pack`);
+});

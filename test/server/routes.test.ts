@@ -3,6 +3,8 @@
  * listening on port 0 (the daemon's own HTTP service).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createApp } from "../../src/server/app.ts";
 import { type ClusterFixture, clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
 import { expectGolden } from "../helpers/golden.ts";
@@ -180,6 +182,17 @@ function suite(mode: "handle" | "listen") {
         expect(await fx.store.dump()).toBe(before);
       });
     }
+
+    test("a tarball still being written by osimage pack (.partial) is not served", async () => {
+      const partial = join(fx.path, "torrents", `${fx.tarball}.partial-4242`);
+      writeFileSync(partial, "half a tarball");
+      try {
+        expect((await get(`/torrents/${fx.tarball}.partial-4242`)).status).toBe(404);
+        expect((await get(`/torrents/${fx.tarball}`)).status).toBe(200);
+      } finally {
+        rmSync(partial);
+      }
+    });
   });
 }
 
