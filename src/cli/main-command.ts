@@ -3,6 +3,7 @@
  * never MongoDB, Elysia or webtorrent unless it needs them).
  */
 import { type CommandDef, defineCommand } from "citty";
+import { checkArgs } from "./args.ts";
 import type { CliContext } from "./context.ts";
 
 export const VERSION = "0.1.0";
@@ -48,7 +49,10 @@ export function createMainCommand(ctx: CliContext): CommandDef {
       "self-install": async () => (await import("./commands/self-install.ts")).createSelfInstallCommand(ctx),
       version: defineCommand({
         meta: { name: "version", description: "print the version" },
-        run: () => ctx.out(VERSION),
+        run: ({ rawArgs }) => {
+          checkArgs("version", rawArgs, {});
+          ctx.out(VERSION);
+        },
       }),
     },
   });

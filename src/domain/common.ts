@@ -30,7 +30,16 @@ export function normaliseMac(mac: string): string {
       "Write it as six hex pairs, e.g. 52:54:00:00:00:01",
     );
   }
-  return m.toLowerCase().replaceAll("-", ":");
+  const norm = m.toLowerCase().replaceAll("-", ":");
+  // No NIC has these: all zeros, or the group bit set (multicast, broadcast ff:ff:ff:ff:ff:ff).
+  if (norm === "00:00:00:00:00:00" || (Number.parseInt(norm.slice(0, 2), 16) & 1) === 1) {
+    throw new AppError(
+      "INVALID_MAC",
+      `MAC address '${mac}' cannot belong to a network card (${norm === "00:00:00:00:00:00" ? "all zeros" : "multicast or broadcast"})`,
+      "Give the MAC the node's card reports, e.g. from 'luna node unknown' or its BIOS",
+    );
+  }
+  return norm;
 }
 
 export function parseYesNo(flag: string, value: string | boolean): boolean {

@@ -17,6 +17,9 @@ const ROWS: Row[] = [
   { args: ["node", "add", "-g", "compute", "-n", "bad name"], code: 2, says: /Invalid node name 'bad name'/ },
   { args: ["node", "add", "-g", "compute", "-n", "-x"], code: 2, says: /Option .-n. needs a value/ },
   { args: ["node", "add", "-g", "compute", "-x"], code: 2, says: /Unknown option .-x./ },
+  { args: ["node", "add", "-g", "compute", "-n", ""], code: 2, says: /The node name is empty/ },
+  { args: ["node", "show", "node001", "--script", "install", "--json"], code: 2, says: /not JSON/ },
+  { args: ["version", "--bogus"], code: 2, says: /Unknown option '--bogus'/ },
   { args: ["node", "add", "-g", "nosuch"], code: 3, says: /No group named 'nosuch'/ },
   {
     args: ["node", "add", "-g", "compute", "-n", "node001"],
@@ -31,6 +34,17 @@ const ROWS: Row[] = [
   { args: ["cluster", "change", "--tracker_interval", "0x10"], code: 2, says: /Invalid value '0x10'/ },
   { args: ["node", "change", "node001", "--mac", "52:54:00:zz:00:01"], code: 2, says: /Invalid MAC address/ },
   { args: ["node", "change", "node001", "--mac"], code: 2, says: /needs a value/ },
+  { args: ["node", "change", "node001", "--mac", "00:00:00:00:00:00"], code: 2, says: /all zeros/ },
+  {
+    args: ["node", "change", "node001", "--mac", "ff:ff:ff:ff:ff:ff"],
+    code: 2,
+    says: /multicast or broadcast/,
+  },
+  {
+    args: ["node", "change", "node001", "--mac", "01:00:5e:00:00:01"],
+    code: 2,
+    says: /multicast or broadcast/,
+  },
   // citty would store "=-hi" for -C=-hi; short options take the next word, long ones =VALUE
   { args: ["node", "change", "node001", "-C=-hi"], code: 2, says: /takes its value as the next word/ },
   { args: ["node", "change", "node001", "-C", "-hi"], code: 2, says: /Write --comment=VALUE/ },

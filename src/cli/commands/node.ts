@@ -63,6 +63,12 @@ export function createNodeCommand(ctx: CliContext) {
         },
         async run(a) {
           const list = opt(a.name) ?? opt(a.target);
+          if (list === "")
+            throw new AppError(
+              "INVALID_ARGUMENT",
+              "The node name is empty",
+              "Give a name or hostlist (node[001-010]), or leave -n out for the next free name",
+            );
           const names = list ? expandHostlist(list) : undefined;
           const created = await ctx.write((tx) => addNodes(tx, a.group as string, names));
           for (const n of created) ctx.out(`${n.name}`);
@@ -114,7 +120,15 @@ export function createNodeCommand(ctx: CliContext) {
           },
         },
         async run(a) {
-          if (typeof a.script === "string") return printScript(ctx, nameOf(N, a), a.script);
+          if (typeof a.script === "string") {
+            if (a.json)
+              throw new AppError(
+                "INVALID_ARGUMENT",
+                "--script prints a script, not JSON",
+                "Leave out --json",
+              );
+            return printScript(ctx, nameOf(N, a), a.script);
+          }
           const store = await ctx.store();
           const l = await loadLookup(store, ["group", "switch"]);
           const now = ctx.now();
