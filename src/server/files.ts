@@ -35,20 +35,24 @@ export async function serveFile(
     "content-type": "application/octet-stream",
     "last-modified": info.mtime.toUTCString(),
   };
-  if (!range) {
+  // One byte range is served; other units, several ranges or a malformed header are ignored
+  // and the whole file is sent, as RFC 9110 (14.2) lets a server do. Only a range that starts
+  // past the end gets 416.
+  const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
+  const first = m?.[1] ? Number(m[1]) : undefined;
+  const last = m?.[2] ? Number(m[2]) : undefined;
+  if (
+    !m ||
+    (first === undefined && last === undefined) ||
+    (first !== undefined && last !== undefined && last < first)
+  ) {
     headers["content-length"] = String(size);
     return new Response(head ? null : file, { status: 200, headers });
   }
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  let start = m?.[1] ? Number(m[1]) : undefined;
-  let end = m?.[2] ? Number(m[2]) : undefined;
-  if (m && start === undefined && end !== undefined) {
-    start = Math.max(0, size - end);
-    end = size - 1;
-  }
-  start ??= 0;
-  end = Math.min(end ?? size - 1, size - 1);
-  if (!m || start > end || start >= size) {
+  // bytes=-N is the last N bytes
+  const start = first ?? Math.max(0, size - (last ?? 0));
+  const end = first === undefined ? size - 1 : Math.min(last ?? size - 1, size - 1);
+  if (start >= size || (first === undefined && last === 0)) {
     return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}` } });
   }
   headers["content-range"] = `bytes ${start}-${end}/${size}`;

@@ -149,6 +149,18 @@ function suite(mode: "handle" | "listen") {
       expect(await tail.text()).toBe("6789");
       const bad = await get("/boot/compute-vmlinuz-6.1.0-test", { headers: { range: "bytes=99-" } });
       expect(bad.status).toBe(416);
+      expect(bad.headers.get("content-range")).toBe("bytes */23");
+      expect((await get("/boot/compute-vmlinuz-6.1.0-test", { headers: { range: "bytes=-0" } })).status).toBe(
+        416,
+      );
+    });
+
+    test("a Range header it does not serve (other units, several ranges, malformed) gets the whole file", async () => {
+      for (const range of ["items=0-1", "bytes=0-1,4-5", "bytes=5-2", "bytes=-", "bytes=abc"]) {
+        const r = await get("/boot/compute-vmlinuz-6.1.0-test", { headers: { range } });
+        expect([range, r.status]).toEqual([range, 200]);
+        expect(await r.text()).toBe("KERNEL-BYTES-0123456789");
+      }
     });
 
     const BAD: [string, number][] = [
