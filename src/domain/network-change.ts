@@ -51,6 +51,13 @@ export async function changeNetwork(tx: StoreWriter, name: string, change: Netwo
         "Change that object instead",
       );
     }
+    if (!isReserved(net, ip)) {
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `Address ${ip} is not reserved in network '${net.name}', so there is nothing to release`,
+        `See 'luna network show ${net.name}' for the reserved addresses`,
+      );
+    }
     net = release(net, ip);
   }
   if (change.ns_ip !== undefined) {

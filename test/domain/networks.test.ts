@@ -234,6 +234,14 @@ describe("network reservations", () => {
     expect(ip4(await fx.node("node002"), "enp7s0")).toBe("10.30.0.1");
   });
 
+  test("changeNetwork --release refuses an address that is not reserved", async () => {
+    await using fx = await seed();
+    const err = await fx.refused("INVALID_ARGUMENT", (tx) =>
+      changeNetwork(tx, "cluster", { release: "10.30.0.77" }),
+    );
+    expect(err.message).toContain("is not reserved");
+  });
+
   test("changeNetwork --reserve refuses a taken or outside address", async () => {
     await using fx = await seed();
     await fx.addNodes(1);
