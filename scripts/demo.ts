@@ -21,7 +21,10 @@ const port = process.env.LUNA_DEMO_PORT ?? "7050";
 
 await $`bun scripts/build.ts`;
 process.env.LUNA_STORE = `sqlite:${join(demo, "luna.db")}`;
-process.env.LUNA_CONFIG = "";
+// The demo's switch address (the seed README's 10.31.253.21) exists on no network here: the
+// SNMP poller stays off, so the demo daemon never sends a packet beyond loopback.
+writeFileSync(join(demo, "luna.conf"), "# written by npm run demo\n[snmp]\nenabled = false\n");
+process.env.LUNA_CONFIG = join(demo, "luna.conf");
 const luna = resolve("dist/luna");
 const steps = [
   "cluster init",
@@ -45,7 +48,7 @@ for (const step of steps) {
 console.log("$ luna node list");
 await $`${luna} node list`;
 console.log(
-  `\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} to explore it)`,
+  `\nDemo store: ${join(demo, "luna.db")} (export LUNA_STORE=sqlite:${join(demo, "luna.db")} LUNA_CONFIG=${join(demo, "luna.conf")} to explore it)`,
 );
 console.log(`Starting the daemon on http://127.0.0.1:${port} (Ctrl-C stops it). Try, from another shell:`);
 console.log(`  curl "http://127.0.0.1:${port}/luna?step=boot"`);
