@@ -124,6 +124,18 @@ test("a failing partscript fails the install before anything is unpacked", async
   );
 });
 
+test("an IPoIB interface is written as InfiniBand, without the boot NIC's MAC", async () => {
+  await install(
+    ({ code, root }) => {
+      expect(code).toBe(0);
+      const ifcfg = readFileSync(join(root, "etc", "sysconfig", "network-scripts", "ifcfg-ib0"), "utf8");
+      expect(ifcfg).toStartWith("DEVICE=ib0\nNAME=ib0\nONBOOT=yes\nTYPE=InfiniBand\n");
+      expect(ifcfg).not.toContain("HWADDR");
+    },
+    { prepare: (tx) => changeInterface(tx, "compute", "ib0", { op: "add" }) },
+  );
+});
+
 test("a boot interface named BOOTIF is written for the NIC that has the node's MAC", async () => {
   await install(
     ({ code, log, root }) => {

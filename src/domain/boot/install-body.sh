@@ -190,14 +190,16 @@ luna_iface_name() {
 # Writes one interface's configuration in the format the image uses. $9, the boot interface's
 # MAC, pins that configuration to the NIC as well as to the name where the format allows.
 luna_write_iface() {
-  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file
+  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file ib='' type=ethernet
+  # IPoIB interfaces (ib0, ib1...) are InfiniBand, not Ethernet, for NetworkManager and ifcfg.
+  case "$name" in ib[0-9]*) ib=1 type=infiniband ;; esac
   case "$fmt" in
     nm)
       file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
       mkdir -p "${file%/*}"
       {
-        printf '[connection]\nid=%s\ntype=ethernet\ninterface-name=%s\n\n' "$name" "$name"
-        if [ -n "$mac" ]; then printf '[ethernet]\nmac-address=%s\n\n' "$mac"; fi
+        printf '[connection]\nid=%s\ntype=%s\ninterface-name=%s\n\n' "$name" "$type" "$name"
+        if [ -n "$mac" ] && [ -z "$ib" ]; then printf '[ethernet]\nmac-address=%s\n\n' "$mac"; fi
         printf '[ipv4]\n'
         if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
         printf '\n[ipv6]\n'
@@ -208,7 +210,8 @@ luna_write_iface() {
       file="$LUNA_ROOT/etc/sysconfig/network-scripts/ifcfg-${name}"
       {
         printf 'DEVICE=%s\nNAME=%s\nONBOOT=yes\n' "$name" "$name"
-        if [ -n "$mac" ]; then printf 'HWADDR=%s\n' "$mac"; fi
+        if [ -n "$ib" ]; then printf 'TYPE=InfiniBand\n'; fi
+        if [ -n "$mac" ] && [ -z "$ib" ]; then printf 'HWADDR=%s\n' "$mac"; fi
         if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
         if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
       } > "$file" ;;
