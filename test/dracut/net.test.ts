@@ -31,10 +31,15 @@ const calls = (dir: string) =>
 
 for (const shell of SHELLS) {
   describe(`boot interface under ${shell}`, () => {
-    const net = (dir: string, script: string, env: Record<string, string> = {}) =>
+    const net = (
+      dir: string,
+      script: string,
+      env: Record<string, string> = {},
+      o: { stubs?: string; source?: string[] } = {},
+    ) =>
       runNodeShell(shell, script, {
-        source: ["luna-lib.sh", "luna-net-lib.sh"],
-        stubs: writeStubs(dir, ["ip", "dhclient"]),
+        source: o.source ?? ["luna-lib.sh", "luna-net-lib.sh"],
+        stubs: o.stubs ?? writeStubs(dir, ["ip", "dhclient"]),
         env: {
           LUNA_SYSFS: join(dir, "sys"),
           LUNA_RUN_DIR: dir,
@@ -114,18 +119,12 @@ luna_nic_by_mac 00:00:00:01 || echo "short none $?"`,
     test("DHCP without any client says what to install and fails", () => {
       using dir = tempDir();
       fakeSys(join(dir.path, "sys"));
-      const r = runNodeShell(shell, "luna_net_up", {
-        source: ["luna-lib.sh", "luna-net-lib.sh"],
-        stubs: writeStubs(dir.path, ["ip"]),
-        env: {
-          LUNA_SYSFS: join(dir.path, "sys"),
-          LUNA_RUN_DIR: dir.path,
-          LUNA_LINK_WAIT: "0",
-          LUNA_IPCONFIG: "/nonexistent",
-          LUNA_BOOTPROTO: "dhcp",
-          LUNA_MAC: "",
-        },
-      });
+      const r = net(
+        dir.path,
+        "luna_net_up",
+        { LUNA_BOOTPROTO: "dhcp", LUNA_MAC: "" },
+        { stubs: writeStubs(dir.path, ["ip"]) },
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toContain("luna: no DHCP client (dhclient, udhcpc, busybox, klibc ipconfig)");
     });
@@ -138,20 +137,12 @@ luna_nic_by_mac 00:00:00:01 || echo "short none $?"`,
       const log = join(dir.path, "calls.log");
       const bin = writeStubs(dir.path, ["udhcpc"], `[ "$(grep -c '^udhcpc' '${log}')" -ge 3 ]`);
       const up = (tries: string) =>
-        runNodeShell(shell, "luna_net_up_retry", {
-          source: ["luna-lib.sh", "luna-net-lib.sh", "luna-install-lib.sh"],
-          stubs: bin,
-          env: {
-            LUNA_SYSFS: join(dir.path, "sys"),
-            LUNA_RUN_DIR: dir.path,
-            LUNA_LINK_WAIT: "0",
-            LUNA_IPCONFIG: "/nonexistent",
-            LUNA_BOOTPROTO: "dhcp",
-            LUNA_MAC: MAC1,
-            LUNA_PAUSE: "0",
-            LUNA_NET_TRIES: tries,
-          },
-        });
+        net(
+          dir.path,
+          "luna_net_up_retry",
+          { LUNA_BOOTPROTO: "dhcp", LUNA_MAC: MAC1, LUNA_PAUSE: "0", LUNA_NET_TRIES: tries },
+          { stubs: bin, source: ["luna-lib.sh", "luna-net-lib.sh", "luna-install-lib.sh"] },
+        );
       const short = up("2");
       expect(short.code).toBe(1);
       expect(short.stderr).toContain("luna: no boot interface yet (try 1 of 2); next try in 0 s");
