@@ -59,7 +59,11 @@ export async function sandbox(): Promise<Sandbox> {
     LUNA_CONFIG: "",
     NO_COLOR: "1",
   };
-  const run = (cmd: string[], stdin?: string): Promise<RunResult> => exec(cmd, { cwd: dir, env, stdin });
+  // exactly code, stdout and stderr: tests compare the whole result with toEqual
+  const run = async (cmd: string[], stdin?: string): Promise<RunResult> => {
+    const { code, stdout, stderr } = await exec(cmd, { cwd: dir, env, stdin });
+    return { code, stdout, stderr };
+  };
   return {
     dir,
     store,
