@@ -13,8 +13,16 @@ test("a pid file naming a process that is not a daemon is treated as stale", asy
   const pidfile = join(dir.path, "luna.pid");
   const other = Bun.spawn(["sleep", "60"]);
   // the same program with `daemon` among its arguments, as the daemon's command line has
-  const daemonLike = Bun.spawn(["bash", "-c", "sleep 60", "daemon"]);
+  // bash waiting in its `read` builtin keeps this command line (it would exec a last `sleep`)
+  const daemonLike = Bun.spawn(["bash", "-c", "echo ready; read -r _", "daemon"], {
+    stdin: "pipe",
+    stdout: "pipe",
+  });
   try {
+    // until bash has started, /proc shows the forking test runner's command line
+    const reader = daemonLike.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("ready\n");
+    reader.releaseLock();
     writeFileSync(pidfile, `${other.pid}\n`);
     expect(readPid(pidfile)).toBeUndefined();
     writeFileSync(pidfile, `${daemonLike.pid}\n`);

@@ -123,7 +123,10 @@ luna_fetch_torrent() {
   while [ ! -e "$flag" ]; do
     if ! kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; then
       luna_log "aria2c exited before the download completed (no progress for ${LUNA_DL_STALL} s, or an error):"
-      tail -n 5 "$log" >&2 2>/dev/null
+      local lines=()
+      mapfile -t lines < "$log" 2>/dev/null
+      local from=$(( ${#lines[@]} > 5 ? ${#lines[@]} - 5 : 0 ))
+      if [ "${#lines[@]}" -gt 0 ]; then printf '  %s\n' "${lines[@]:from}" >&2; fi
       return 1
     fi
     sleep 1
@@ -187,19 +190,47 @@ luna_iface_name() {
   echo "$name"
 }
 
+# The MTU among a group interface's parameters (ifcfg lines such as MTU=9000), if any.
+luna_param_mtu() {
+  local line mtu=
+  while IFS= read -r line; do
+    case "$line" in MTU=*) mtu=${line#MTU=}; mtu=${mtu//[\"\']/} ;; esac
+  done <<< "$1"
+  case "$mtu" in '' | *[!0-9]*) return 0 ;; esac
+  echo "$mtu"
+}
+
+# Whether the parameters hold more than an MTU line (plain bash: the initramfs may have no grep).
+luna_params_beyond_mtu() {
+  local line
+  while IFS= read -r line; do
+    case "$line" in MTU=* | '') ;; *) return 0 ;; esac
+  done <<< "$1"
+  return 1
+}
+
 # Writes one interface's configuration in the format the image uses. $9, the boot interface's
-# MAC, pins that configuration to the NIC as well as to the name where the format allows.
+# MAC, pins that configuration to the NIC as well as to the name where the format allows. The
+# group's parameters are ifcfg lines (as in luna 1.2): ifcfg images get them as they are, the
+# other formats get their MTU translated (jumbo frames, IPoIB's 65520) and a note for the rest.
 luna_write_iface() {
   local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file ib='' type=ethernet
   # IPoIB interfaces (ib0, ib1...) are InfiniBand, not Ethernet, for NetworkManager and ifcfg.
   case "$name" in ib[0-9]*) ib=1 type=infiniband ;; esac
+  local mtu
+  mtu=$(luna_param_mtu "$params")
   case "$fmt" in
     nm)
       file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
       mkdir -p "${file%/*}"
       {
         printf '[connection]\nid=%s\ntype=%s\ninterface-name=%s\n\n' "$name" "$type" "$name"
-        if [ -n "$mac" ] && [ -z "$ib" ]; then printf '[ethernet]\nmac-address=%s\n\n' "$mac"; fi
+        if { [ -n "$mac" ] && [ -z "$ib" ]; } || [ -n "$mtu" ]; then
+          printf '[%s]\n' "$type"
+          if [ -n "$mac" ] && [ -z "$ib" ]; then printf 'mac-address=%s\n' "$mac"; fi
+          if [ -n "$mtu" ]; then printf 'mtu=%s\n' "$mtu"; fi
+          printf '\n'
+        fi
         printf '[ipv4]\n'
         if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
         printf '\n[ipv6]\n'
@@ -220,6 +251,7 @@ luna_write_iface() {
       {
         printf '[Match]\nName=%s\n' "$name"
         if [ -n "$mac" ]; then printf 'MACAddress=%s\n' "$mac"; fi
+        if [ -n "$mtu" ]; then printf '\n[Link]\nMTUBytes=%s\n' "$mtu"; fi
         printf '\n[Network]\n'
         if [ -n "$ip4" ]; then printf 'Address=%s/%s\n' "$ip4" "$prefix4"; else printf 'DHCP=yes\n'; fi
         if [ -n "$ip6" ]; then printf 'Address=%s/%s\n' "$ip6" "$prefix6"; fi
@@ -230,12 +262,18 @@ luna_write_iface() {
       {
         printf 'auto %s\n' "$name"
         if [ -n "$ip4" ]; then printf 'iface %s inet static\n    address %s/%s\n' "$name" "$ip4" "$prefix4"; else printf 'iface %s inet dhcp\n' "$name"; fi
+        if [ -n "$mtu" ]; then printf '    mtu %s\n' "$mtu"; fi
         if [ -n "$ip6" ]; then printf 'iface %s inet6 static\n    address %s/%s\n' "$name" "$ip6" "$prefix6"; fi
       } > "$file" ;;
     *) luna_log "no known network configuration format in the image; ${name} left unconfigured"; return 0 ;;
   esac
-  # The group's interface text is appended as given (the seed uses ifcfg lines).
-  if [ -n "$params" ]; then printf '%s\n' "$params" >> "$file"; fi
+  if [ -n "$params" ]; then
+    if [ "$fmt" = ifcfg ]; then
+      printf '%s\n' "$params" >> "$file"
+    elif luna_params_beyond_mtu "$params"; then
+      luna_log "${name}: parameters other than MTU are ifcfg lines and were not translated for ${fmt}"
+    fi
+  fi
   luna_log "wrote ${file#"$LUNA_ROOT"}"
 }
 
@@ -277,4 +315,5 @@ luna_main() {
   luna_seed_tail
 }
 
-luna_main "$@"
+# LUNA_SOURCE_ONLY=1: define the functions only (tests call them one by one).
+[ "${LUNA_SOURCE_ONLY:-}" = 1 ] || luna_main "$@"
