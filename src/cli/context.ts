@@ -3,7 +3,7 @@
  * runner), output helpers and the text-input channel. Built once per invocation by run.ts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, parseStoreSpec } from "../config/config.ts";
@@ -17,7 +17,8 @@ export interface CliContext {
   /** `--store` / `--config` as given on this command line, for a daemon started from it */
   globals: { store?: string; config?: string };
   store(): Promise<Store>;
-  write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T>;
+  /** A transaction; only `cluster init` passes `create`, every other command needs a store. */
+  write<T>(fn: (tx: StoreWriter) => Promise<T>, opts?: { create?: boolean }): Promise<T>;
   out(text: string): void;
   json(value: unknown): void;
   text: TextInput;
@@ -27,16 +28,25 @@ export interface CliContext {
 
 export function createContext(config: Config, globals: CliContext["globals"] = {}): CliContext {
   let opened: Promise<Store> | undefined;
-  const store = () => {
-    opened ??= openStore(parseStoreSpec(config.store));
+  const store = (create = false) => {
+    const spec = parseStoreSpec(config.store);
+    // A typo in --store or LUNA_STORE must not quietly start an empty cluster in a new file.
+    if (!opened && spec.kind === "sqlite" && !create && !existsSync(spec.path)) {
+      throw new AppError(
+        "STORE_UNAVAILABLE",
+        `No Luna store at ${spec.path}`,
+        "Run 'luna cluster init' to create one there, or point --store sqlite:PATH or LUNA_STORE at the existing store",
+      );
+    }
+    opened ??= openStore(spec);
     return opened;
   };
   return {
     config,
     globals,
-    store,
-    async write(fn) {
-      return (await store()).write(fn);
+    store: () => store(),
+    async write(fn, opts) {
+      return (await store(opts?.create === true)).write(fn);
     },
     out: (text) => process.stdout.write(`${text}\n`),
     json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),

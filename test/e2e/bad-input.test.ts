@@ -3,6 +3,8 @@
  * and leave the store byte-for-byte as it was.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { type Sandbox, sandbox } from "../helpers/luna.ts";
 import { SEED } from "./seed-walkthrough.test.ts";
 
@@ -180,6 +182,23 @@ describe("bad input", () => {
       expect(box.dump()).toBe(before);
     });
   }
+});
+
+test("a store that does not exist is not created by a mistyped path: only cluster init creates one", async () => {
+  await using box = await sandbox();
+  const typo = join(box.dir, "state", "lunna.db");
+  for (const args of [
+    ["node", "list"],
+    ["node", "add", "-g", "compute"],
+  ]) {
+    const r = await box.luna(["--store", `sqlite:${typo}`, ...args]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain(`luna: No Luna store at ${typo}`);
+    expect(r.stderr).toContain("luna cluster init");
+    expect(existsSync(typo)).toBe(false);
+  }
+  expect((await box.luna(["--store", `sqlite:${typo}`, "cluster", "init"])).code).toBe(0);
+  expect(existsSync(typo)).toBe(true);
 });
 
 test("an unwritable store path names --store and LUNA_STORE", async () => {

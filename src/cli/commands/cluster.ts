@@ -65,8 +65,9 @@ export function createClusterCommand(ctx: CliContext) {
           force: { type: "boolean", description: "reset the settings of an existing cluster" },
         },
         async run(a) {
-          const c = await ctx.write((tx) =>
-            initCluster(tx, input(a, Object.keys(settingArgs)), a.force === true),
+          const c = await ctx.write(
+            (tx) => initCluster(tx, input(a, Object.keys(settingArgs)), a.force === true),
+            { create: true },
           );
           ctx.out(`Cluster initialised${c.frontend_address ? ` with frontend ${c.frontend_address}` : ""}`);
         },
