@@ -39,6 +39,10 @@ export const createSelfInstallCommand = (ctx: CliContext) =>
         log: (line) => ctx.out(line),
       });
       for (const w of warnings) process.stderr.write(`luna: warning: ${w}\n`);
-      ctx.out("Next: systemctl daemon-reload && systemctl enable --now luna; then luna cluster init");
+      // The daemon reads the frontend address when it starts: set the cluster up first.
+      ctx.out(
+        "Next: luna cluster init --frontend_address <head node's cluster IP> (and the rest of the set-up), " +
+          "then systemctl daemon-reload && systemctl enable --now luna",
+      );
     },
   });
