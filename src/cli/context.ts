@@ -29,16 +29,18 @@ export interface CliContext {
 export function createContext(config: Config, globals: CliContext["globals"] = {}): CliContext {
   let opened: Promise<Store> | undefined;
   const store = (create = false) => {
-    const spec = parseStoreSpec(config.store);
-    // A typo in --store or LUNA_STORE must not quietly start an empty cluster in a new file.
-    if (!opened && spec.kind === "sqlite" && !create && !existsSync(spec.path)) {
-      throw new AppError(
-        "STORE_UNAVAILABLE",
-        `No Luna store at ${spec.path}`,
-        "Run 'luna cluster init' to create one there, or point --store sqlite:PATH or LUNA_STORE at the existing store",
-      );
+    if (!opened) {
+      const spec = parseStoreSpec(config.store);
+      // A typo in --store or LUNA_STORE must not quietly start an empty cluster in a new file.
+      if (spec.kind === "sqlite" && !create && !existsSync(spec.path)) {
+        throw new AppError(
+          "STORE_UNAVAILABLE",
+          `No Luna store at ${spec.path}`,
+          "Run 'luna cluster init' to create one there, or point --store sqlite:PATH or LUNA_STORE at the existing store",
+        );
+      }
+      opened = openStore(spec);
     }
-    opened ??= openStore(spec);
     return opened;
   };
   return {

@@ -32,10 +32,11 @@ export function normaliseMac(mac: string): string {
   }
   const norm = m.toLowerCase().replaceAll("-", ":");
   // No NIC has these: all zeros, or the group bit set (multicast, broadcast ff:ff:ff:ff:ff:ff).
-  if (norm === "00:00:00:00:00:00" || (Number.parseInt(norm.slice(0, 2), 16) & 1) === 1) {
+  const zeros = norm === "00:00:00:00:00:00";
+  if (zeros || (Number.parseInt(norm.slice(0, 2), 16) & 1) === 1) {
     throw new AppError(
       "INVALID_MAC",
-      `MAC address '${mac}' cannot belong to a network card (${norm === "00:00:00:00:00:00" ? "all zeros" : "multicast or broadcast"})`,
+      `MAC address '${mac}' cannot belong to a network card (${zeros ? "all zeros" : "multicast or broadcast"})`,
       "Give the MAC the node's card reports, e.g. from 'luna node unknown' or its BIOS",
     );
   }

@@ -52,7 +52,7 @@ export async function serveFile(
   // bytes=-N is the last N bytes
   const start = first ?? Math.max(0, size - (last ?? 0));
   const end = first === undefined ? size - 1 : Math.min(last ?? size - 1, size - 1);
-  if (start >= size || (first === undefined && last === 0)) {
+  if (start >= size) {
     return new Response(null, { status: 416, headers: { "content-range": `bytes */${size}` } });
   }
   headers["content-range"] = `bytes ${start}-${end}/${size}`;

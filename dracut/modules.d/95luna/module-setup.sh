@@ -73,9 +73,8 @@ installkernel() {
 
 # aria2c downloads the image, curl talks to the daemon, bash runs the install script, tar and
 # zstd unpack: an initramfs without one of them cannot install anything, so the build fails
-# here rather than every node at boot. `exit`, because
-# dracut ignores install()'s status (dracut-init.sh module_install); dracut's EXIT trap
-# removes its temporary folder.
+# here rather than every node at boot. `exit`, because dracut ignores install()'s status
+# (dracut-init.sh module_install); dracut's EXIT trap removes its temporary folder.
 luna_require() {
     local tool package
     for tool in "$@"; do

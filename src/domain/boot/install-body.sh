@@ -190,44 +190,36 @@ luna_iface_name() {
   echo "$name"
 }
 
-# The MTU among a group interface's parameters (ifcfg lines such as MTU=9000), if any.
-luna_param_mtu() {
-  local line mtu=
-  while IFS= read -r line; do
-    case "$line" in MTU=*) mtu=${line#MTU=}; mtu=${mtu//[\"\']/} ;; esac
-  done <<< "$1"
-  case "$mtu" in '' | *[!0-9]*) return 0 ;; esac
-  echo "$mtu"
-}
-
-# Whether the parameters hold more than an MTU line (plain bash: the initramfs may have no grep).
-luna_params_beyond_mtu() {
-  local line
-  while IFS= read -r line; do
-    case "$line" in MTU=* | '') ;; *) return 0 ;; esac
-  done <<< "$1"
-  return 1
-}
-
 # Writes one interface's configuration in the format the image uses. $9, the boot interface's
 # MAC, pins that configuration to the NIC as well as to the name where the format allows. The
 # group's parameters are ifcfg lines (as in luna 1.2): ifcfg images get them as they are, the
 # other formats get their MTU translated (jumbo frames, IPoIB's 65520) and a note for the rest.
 luna_write_iface() {
-  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file ib='' type=ethernet
-  # IPoIB interfaces (ib0, ib1...) are InfiniBand, not Ethernet, for NetworkManager and ifcfg.
-  case "$name" in ib[0-9]*) ib=1 type=infiniband ;; esac
-  local mtu
-  mtu=$(luna_param_mtu "$params")
+  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file
+  # IPoIB interfaces (ib0, ib1...) are InfiniBand, not Ethernet, for NetworkManager and ifcfg;
+  # their hardware address is not an Ethernet MAC, so only Ethernet gets `hw`.
+  local ib='' type=ethernet hw=$mac
+  case "$name" in ib[0-9]*) ib=1 type=infiniband hw='' ;; esac
+  # One pass over the parameters (plain bash: the initramfs may have no grep): the MTU, and
+  # whether anything else is there.
+  local line mtu='' other=''
+  while IFS= read -r line; do
+    case "$line" in
+      MTU=*) mtu=${line#MTU=}; mtu=${mtu//[\"\']/} ;;
+      '') ;;
+      *) other=1 ;;
+    esac
+  done <<< "$params"
+  case "$mtu" in *[!0-9]*) mtu='' ;; esac
   case "$fmt" in
     nm)
       file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
       mkdir -p "${file%/*}"
       {
         printf '[connection]\nid=%s\ntype=%s\ninterface-name=%s\n\n' "$name" "$type" "$name"
-        if { [ -n "$mac" ] && [ -z "$ib" ]; } || [ -n "$mtu" ]; then
+        if [ -n "$hw" ] || [ -n "$mtu" ]; then
           printf '[%s]\n' "$type"
-          if [ -n "$mac" ] && [ -z "$ib" ]; then printf 'mac-address=%s\n' "$mac"; fi
+          if [ -n "$hw" ]; then printf 'mac-address=%s\n' "$hw"; fi
           if [ -n "$mtu" ]; then printf 'mtu=%s\n' "$mtu"; fi
           printf '\n'
         fi
@@ -242,7 +234,7 @@ luna_write_iface() {
       {
         printf 'DEVICE=%s\nNAME=%s\nONBOOT=yes\n' "$name" "$name"
         if [ -n "$ib" ]; then printf 'TYPE=InfiniBand\n'; fi
-        if [ -n "$mac" ] && [ -z "$ib" ]; then printf 'HWADDR=%s\n' "$mac"; fi
+        if [ -n "$hw" ]; then printf 'HWADDR=%s\n' "$hw"; fi
         if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
         if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
       } > "$file" ;;
@@ -270,7 +262,7 @@ luna_write_iface() {
   if [ -n "$params" ]; then
     if [ "$fmt" = ifcfg ]; then
       printf '%s\n' "$params" >> "$file"
-    elif luna_params_beyond_mtu "$params"; then
+    elif [ -n "$other" ]; then
       luna_log "${name}: parameters other than MTU are ifcfg lines and were not translated for ${fmt}"
     fi
   fi
