@@ -11,15 +11,22 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import bencode from "bencode";
 import { $ } from "bun";
 import { createNet, type SimNet, txBytes } from "./netns.ts";
+import { type NodeBytes, readAccounting, startAccounting } from "./sim-account.ts";
+import { NODE_AGENT, STOCK_AGENT } from "./sim-agents.ts";
 
 export interface SimOptions {
   luna: string;
   nodes: number;
   sizeMB: number;
   method: "torrent" | "http";
+  /** the stock swarm instead of luna's install script (method must be torrent) */
+  stock?: boolean;
   seedTail: number;
+  /** torrent piece size in KiB (osimage pack --piece-size); the packer's rule when absent */
+  pieceKB?: number;
   nodeMbit: number;
   headMbit: number;
   noShaping?: boolean;
@@ -35,6 +42,8 @@ export interface NodeResult {
   ok: boolean;
   seconds: number | undefined;
   treeHash: string;
+  /** where its bytes came from, and what it sent */
+  bytes: NodeBytes;
 }
 
 export interface SimResult {
@@ -43,6 +52,8 @@ export interface SimResult {
   headTxBytes: number;
   imageBytes: number;
   cpuBusy: number;
+  /** the N = 1 floor check needs the image's length in pieces */
+  pieceLength: number;
   /** bytes each node told the tracker it uploaded to its peers (last announce) */
   peerUploaded: Record<string, number>;
   /** progress of the most advanced node when the seeder was frozen (fault injection) */
@@ -55,27 +66,6 @@ const cpuTimes = async () => {
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   return { idle, total: v.reduce((a, b) => a + b, 0) };
 };
-
-/** What one node does, as its iPXE + dracut would: runs inside its namespaces. */
-const NODE_AGENT = `set -u
-mac=$1 root=$2 base=$3
-mount --bind "$root" /sysroot
-curl -sf "$base/luna?step=boot" | head -1 | grep -q '^#!ipxe' || { echo "no boot menu"; exit 1; }
-for try in $(seq 1 30); do
-  script=$(curl -sf "$base/luna?step=discovery&hwdata=$mac") && break
-  sleep 1
-done
-url=$(printf '%s' "$script" | sed -n 's/.*luna\\.url=\\([^ ]*\\).*/\\1/p')
-node=$(printf '%s' "$script" | sed -n 's/.*luna\\.node=\\([^ ]*\\).*/\\1/p')
-[ -n "$url" ] && [ -n "$node" ] || { echo "no kernel arguments in: $script"; exit 1; }
-curl -sf "$url?step=install&node=$node" > "$root.install.sh" || { echo "no install script"; exit 1; }
-bash "$root.install.sh"
-rc=$?
-# The image part of the tree (per-node hostname and network files left out) must be identical.
-( cd /sysroot && find . \\( -path ./.luna-download -o -path ./etc/hostname -o -path ./etc/systemd/network \\) -prune \
-    -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 ) > "$root.hash"
-exit $rc
-`;
 
 /**
  * Watches the tracker's records and, once a node reports `fraction` of the image, freezes
@@ -154,7 +144,17 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       "none",
       "--initrdfile",
       join(dir, "initrd"),
+      ...(o.pieceKB ? ["--piece-size", String(o.pieceKB)] : []),
     );
+    const meta = bencode.decode(
+      await Bun.file(join(dir, "opt", "torrents", "compute-1.torrent")).bytes(),
+    ) as {
+      info: { "piece length": number };
+      "url-list"?: unknown;
+    };
+    // The stock swarm: the same torrent without its web seed.
+    delete meta["url-list"];
+    writeFileSync(join(dir, "stock.torrent"), bencode.encode(meta));
     log(packed.trim());
     net = await createNet({
       id,
@@ -198,11 +198,16 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         break;
       await Bun.sleep(100);
     }
+    await startAccounting(
+      net.nodes.map((n) => n.ns),
+      net.headIp,
+      7050,
+    );
     const tx0 = await txBytes(net.head, net.headIf);
     const cpu0 = await cpuTimes();
     const t0 = performance.now();
-    writeFileSync(join(dir, "agent.sh"), NODE_AGENT);
-    log(`booting ${o.nodes} nodes (${o.method}, seeding tail ${o.seedTail} s)`);
+    writeFileSync(join(dir, "agent.sh"), o.stock ? STOCK_AGENT : NODE_AGENT);
+    log(`booting ${o.nodes} nodes (${o.stock ? "stock" : o.method}, seeding tail ${o.seedTail} s)`);
     const agents = net.nodes.map((n, i) => {
       const root = join(dir, `node${i + 1}`);
       mkdirSync(root);
@@ -221,6 +226,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           n.mac,
           root,
           base,
+          join(dir, "stock.torrent"),
         ],
         {
           env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -244,6 +250,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const wallSeconds = (performance.now() - t0) / 1000;
     const cpu1 = await cpuTimes();
     const headTxBytes = (await txBytes(net.head, net.headIf)) - tx0;
+    const bytes = await readAccounting(net.nodes.map((n) => n.ns));
     const statuses = JSON.parse(await luna("node", "status", "--json")) as {
       name: string;
       stages: { step: string; time: string }[];
@@ -259,6 +266,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         ok: codes[i] === 0 && Boolean(end),
         seconds: start && end ? (Date.parse(end.time) - Date.parse(start.time)) / 1000 : undefined,
         treeHash: hash,
+        bytes: bytes[i] as NodeBytes,
       };
     });
     const imageBytes = Number(
@@ -276,6 +284,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       wallSeconds,
       headTxBytes,
       imageBytes,
+      pieceLength: meta.info["piece length"],
       cpuBusy: 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total),
       peerUploaded,
       seederFrozenAt: frozeAt,

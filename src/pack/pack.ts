@@ -6,7 +6,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { announceUrl, endpointOf, torrentFileUrl } from "../domain/boot/urls.ts";
+import { announceUrl, endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
 import type { OsImage, OsImageVersion } from "../domain/model.ts";
@@ -20,6 +20,8 @@ export interface PackOptions {
   store: Store;
   name: string;
   compression: Compression;
+  /** torrent piece length in bytes; by default chosen from the image's size (pieceLengthFor) */
+  pieceLength?: number;
   /** tarball and torrent only (the original's -i) */
   imageOnly?: boolean;
   /** kernel and initramfs only (the original's -b) */
@@ -72,7 +74,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     const tarball = `${base}${EXTENSION[o.compression]}`;
     const total = estimateSize(image.path);
     log(`packing ${image.path} (${(total / 1e6).toFixed(0)} MB) into ${join(torrents, tarball)}`);
-    const pieceLength = pieceLengthFor(total);
+    const pieceLength = o.pieceLength ?? pieceLengthFor(total);
     const { size, pieces } = await writeTarball(
       image.path,
       join(torrents, tarball),
@@ -89,7 +91,6 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       pieceLength,
       pieces,
       announce: announceUrl(endpoint),
-      webSeed: torrentFileUrl(endpoint, tarball),
       comment: `luna osimage ${image.name} version ${next}`,
     });
     atomicWrite(join(torrents, `${base}.torrent`), torrent);

@@ -1,8 +1,8 @@
 /**
- * The .torrent of a packed image: single file, private, our tracker only, the tarball's full
- * URL on the daemon as web seed (BEP 19: a file URL, so aria2c can finish over plain HTTP when
- * no peer is reachable), pieces of 1-4 MiB by size (small pieces cost tracker/CPU overhead,
- * big ones delay the first share; sequential download wants a few hundred pieces at least).
+ * The .torrent of a packed image: single file, private, our tracker only, and no web seed: a
+ * url-list makes every node stream the tarball from the head node beside the swarm, which at
+ * scale turns the swarm into plain HTTP (docs/benchmarks.md); the install script adds the
+ * tarball's URL as a web seed only when the swarm stalls. Pieces: see pieceLengthFor.
  * The pieces are hashed while the tarball is written, before its compressed size is known, so
  * the size that picks the piece length is the image tree's (an upper bound of the tarball's).
  */
@@ -22,12 +22,11 @@ export interface TorrentSpec {
   /** SHA-1 of every piece, concatenated (hashed by tarball.ts as the file is written) */
   pieces: Uint8Array;
   announce: string;
-  webSeed: string;
   comment: string;
 }
 
 /**
- * Bencodes the metainfo (BEP 3 single-file layout; BEP 27 private flag; BEP 19 url-list) from
+ * Bencodes the metainfo (BEP 3 single-file layout; BEP 27 private flag) from
  * pieces already hashed: create-torrent took 3.9 s on a 500 MB tarball, reading it back to hash.
  */
 export function makeTorrent(spec: TorrentSpec): { torrent: Uint8Array; infohash: string } {
@@ -46,7 +45,6 @@ export function makeTorrent(spec: TorrentSpec): { torrent: Uint8Array; infohash:
     "created by": "luna",
     "creation date": Math.floor(Date.now() / 1000),
     info,
-    "url-list": [spec.webSeed],
   });
   return { torrent, infohash };
 }

@@ -1,7 +1,8 @@
 /**
  * Fault test (issue 5): the head node's seeder hangs (SIGSTOP) once a node has 30% of the
- * image; every node still finishes, from its peers and the web seed (the tarball over HTTP
- * from the daemon), and unpacks the same tree. Needs root (network namespaces).
+ * image; every node still finishes, from its peers and, once the swarm has stalled, the web
+ * seed (the tarball over HTTP from the daemon, added by the install script), and unpacks the
+ * same tree. Needs root (network namespaces).
  */
 import { expect, test } from "bun:test";
 import { runClusterSim } from "../../scripts/lib/cluster-sim.ts";
@@ -25,4 +26,6 @@ test("every node finishes when the head node's seeder hangs at 30%", async () =>
   expect(r.seederFrozenAt).toBeLessThan(1);
   for (const n of r.nodes) expect(n.ok).toBe(true);
   expect(new Set(r.nodes.map((n) => n.treeHash)).size).toBe(1);
+  // The rest came over the web seed: some node fetched a share of the image from it.
+  expect(Math.max(...r.nodes.map((n) => n.bytes.fromWeb))).toBeGreaterThan(r.imageBytes / 10);
 });

@@ -33,6 +33,17 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
   if (!["zstd", "gzip", "none"].includes(compression)) {
     throw new AppError("INVALID_ARGUMENT", `Unknown compression '${compression}'`, "Use zstd, gzip or none");
   }
+  let pieceLength: number | undefined;
+  if (a.piece_size !== undefined) {
+    const kib = Number(a.piece_size);
+    if (!Number.isInteger(kib) || kib < 16 || kib > 16384 || (kib & (kib - 1)) !== 0)
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `Invalid --piece-size '${String(a.piece_size)}'`,
+        "Give the piece size in KiB as a power of two from 16 to 16384, e.g. --piece-size 1024",
+      );
+    pieceLength = kib * 1024;
+  }
   if (a.image && a.boot) throw new AppError("INVALID_ARGUMENT", "Use either --image-only or --boot-only");
   const store = await ctx.store();
   const image = await store.byName("osimage", name);
@@ -60,6 +71,7 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
     store,
     name,
     compression,
+    pieceLength,
     imageOnly: Boolean(a.image),
     bootOnly: Boolean(a.boot),
     kernelSource: source("kernfile", a.kernfile),

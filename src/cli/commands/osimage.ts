@@ -216,6 +216,12 @@ export function createOsImageCommand(ctx: CliContext) {
           },
           kernfile: { type: "string", description: "kernel file to use instead of the image's" },
           initrdfile: { type: "string", description: "initramfs file to use instead of building one" },
+          piece_size: {
+            type: "string",
+            alias: ["piece-size"],
+            description:
+              "torrent piece size in KiB, a power of two from 16 to 16384 (default: from the image's size, about 1,000+ pieces)",
+          },
         },
         run: (a) => runPack(ctx, nameOf(N, a), a),
       }),

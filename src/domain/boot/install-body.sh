@@ -98,39 +98,61 @@ LUNA_DL_DIR=
 
 # BitTorrent with aria2c: our tracker only (the torrent's announce URL is replaced so a
 # renamed head node still works), no DHT/LSD/PEX, pieces verified by aria2c as they arrive.
+# The torrent carries no web seed: at scale every node streaming the tarball over HTTP from
+# byte 0 eats the head node's link and gives all nodes the same pieces (docs/benchmarks.md).
+# The tarball's URL is added as a web seed only when the swarm stalls: aria2c stops after
+# LUNA_SWARM_STALL seconds without a byte and is started again on the same folder (it resumes
+# from its control file) with the web seed beside the swarm.
 # aria2c keeps running after the download completes, so this node serves its peers while it
 # unpacks and until the seeding tail ends (luna_seed_tail).
+: "${LUNA_SWARM_STALL:=30}"
+luna_aria2c() {
+  local stall=$1; shift
+  aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
+    --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
+    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval=5 \
+    --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
+    --bt-stop-timeout="$stall" --log="$LUNA_DL_DIR/aria2c.log" --log-level=warn \
+    --on-bt-download-complete="$LUNA_DL_DIR/on-complete.sh" --summary-interval=0 --console-log-level=warn \
+    --quiet=true --stop-with-process=$$ "$@" &
+  LUNA_ARIA2_PID=$!
+}
+
+# Waits for the completion flag; fails (after showing aria2c's last log lines) if aria2c exits first.
+luna_aria2c_wait() {
+  local flag="$LUNA_DL_DIR/complete"
+  while [ ! -e "$flag" ]; do
+    if ! kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; then
+      wait "$LUNA_ARIA2_PID" 2>/dev/null
+      luna_log "aria2c exited before the download completed (no progress for $1 s, or an error):"
+      local lines=()
+      mapfile -t lines < "$LUNA_DL_DIR/aria2c.log" 2>/dev/null
+      local from=$(( ${#lines[@]} > 5 ? ${#lines[@]} - 5 : 0 ))
+      if [ "${#lines[@]}" -gt 0 ]; then printf '  %s\n' "${lines[@]:from}" >&2; fi
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
 luna_fetch_torrent() {
   LUNA_DL_DIR="$LUNA_ROOT/.luna-download"
   # Whatever an earlier attempt left (a completion flag, a tarball without its control file)
   # would fool this one.
   rm -rf "$LUNA_DL_DIR"
   mkdir -p "$LUNA_DL_DIR" || return 1
-  local torrent="$LUNA_DL_DIR/image.torrent" flag="$LUNA_DL_DIR/complete" hook="$LUNA_DL_DIR/on-complete.sh"
-  local log="$LUNA_DL_DIR/aria2c.log"
+  local torrent="$LUNA_DL_DIR/image.torrent"
   curl --silent --show-error --fail --retry 5 --retry-delay 3 --connect-timeout 10 --max-time 120 \
     -o "$torrent" "$LUNA_TORRENT_URL" || return 1
-  printf '#!/bin/sh\n: > "%s"\n' "$flag" > "$hook"
-  chmod 755 "$hook"
-  aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
-    --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
-    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval=5 \
-    --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
-    --bt-stop-timeout="$LUNA_DL_STALL" --log="$log" --log-level=warn \
-    --on-bt-download-complete="$hook" --summary-interval=0 --console-log-level=warn \
-    --quiet=true --stop-with-process=$$ "$torrent" &
-  LUNA_ARIA2_PID=$!
-  while [ ! -e "$flag" ]; do
-    if ! kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; then
-      luna_log "aria2c exited before the download completed (no progress for ${LUNA_DL_STALL} s, or an error):"
-      local lines=()
-      mapfile -t lines < "$log" 2>/dev/null
-      local from=$(( ${#lines[@]} > 5 ? ${#lines[@]} - 5 : 0 ))
-      if [ "${#lines[@]}" -gt 0 ]; then printf '  %s\n' "${lines[@]:from}" >&2; fi
-      return 1
-    fi
-    sleep 1
-  done
+  printf '#!/bin/sh\n: > "%s"\n' "$LUNA_DL_DIR/complete" > "$LUNA_DL_DIR/on-complete.sh"
+  chmod 755 "$LUNA_DL_DIR/on-complete.sh"
+  luna_aria2c "$LUNA_SWARM_STALL" "$torrent"
+  if ! luna_aria2c_wait "$LUNA_SWARM_STALL"; then
+    luna_log "the swarm stalled: going on with the head node's web seed beside it"
+    luna_status install.download.webseed
+    luna_aria2c "$LUNA_DL_STALL" -T "$torrent" "$LUNA_TARBALL_URL"
+    luna_aria2c_wait "$LUNA_DL_STALL" || return 1
+  fi
   luna_stage unpack
   luna_decompress < "$LUNA_DL_DIR/$LUNA_TARBALL" | luna_untar
 }
