@@ -25,6 +25,8 @@ export interface SimOptions {
   /** the stock swarm instead of luna's install script (method must be torrent) */
   stock?: boolean;
   seedTail: number;
+  /** extra environment for the install script on every node (LUNA_BT_INTERVAL, LUNA_ARIA2_OPTS…) */
+  nodeEnv?: Record<string, string>;
   /** torrent piece size in KiB (osimage pack --piece-size); the packer's rule when absent */
   pieceKB?: number;
   nodeMbit: number;
@@ -229,7 +231,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           join(dir, "stock.torrent"),
         ],
         {
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...o.nodeEnv },
           stdout: Bun.file(join(dir, `node${i + 1}.log`)),
           stderr: Bun.file(join(dir, `node${i + 1}.err`)),
         },

@@ -13,6 +13,13 @@ export const ConfigSchema = T.Object(
         port: T.Integer({ minimum: 0, maximum: 65535, default: 7050 }),
         pidfile: T.String({ default: "/run/luna/luna.pid" }),
         logfile: T.String({ default: "/var/log/luna/luna.log" }),
+        /**
+         * the head-node seeder: "luna" (our own peer, super-seeding: each piece sent once before
+         * any twice), "luna-plain" (our own peer, plain seeding) or "aria2c" (one aria2c process)
+         */
+        seeder: T.Union([T.Literal("luna"), T.Literal("luna-plain"), T.Literal("aria2c")], {
+          default: "luna",
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

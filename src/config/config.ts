@@ -22,7 +22,13 @@ export interface ConfigSources {
 
 const DEFAULTS: Config = {
   store: DEFAULT_STORE,
-  daemon: { host: "0.0.0.0", port: 7050, pidfile: "/run/luna/luna.pid", logfile: "/var/log/luna/luna.log" },
+  daemon: {
+    host: "0.0.0.0",
+    port: 7050,
+    pidfile: "/run/luna/luna.pid",
+    logfile: "/var/log/luna/luna.log",
+    seeder: "luna",
+  },
   snmp: { enabled: true, interval: 30, max_macs_per_port: 4, timeout: 2, retries: 1, keep_intervals: 10 },
 };
 
@@ -64,6 +70,15 @@ export async function loadConfig({ flags, env }: ConfigSources): Promise<Config>
     }
   }
   if (env.LUNA_STORE) merged.store = env.LUNA_STORE;
+  if (env.LUNA_SEEDER !== undefined) {
+    if (!["luna", "luna-plain", "aria2c"].includes(env.LUNA_SEEDER))
+      throw new AppError(
+        "CONFIG_INVALID",
+        `Invalid LUNA_SEEDER '${env.LUNA_SEEDER}'`,
+        "Use luna (super-seeding, the default), luna-plain or aria2c",
+      );
+    merged.daemon.seeder = env.LUNA_SEEDER as Config["daemon"]["seeder"];
+  }
   if (flags.store) merged.store = flags.store;
   return merged;
 }

@@ -9,6 +9,7 @@ import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
 import { createSwitchPoller, pollerConfig } from "../snmp/poller.ts";
 import type { PeerOut } from "../torrent/announce.ts";
+import { createLunaSeeder } from "../torrent/luna-seeder.ts";
 import { createSeeder } from "../torrent/seeder.ts";
 import { createTracker } from "../torrent/tracker.ts";
 import { openStore } from "./open-store.ts";
@@ -64,7 +65,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const cluster = await store.byName("cluster", "general");
   // The seeder binds the address nodes reach the head node at: the frontend address.
   const seedHost = cluster?.frontend_address || (o.host !== "0.0.0.0" ? o.host : "");
-  const seeder = seedHost ? createSeeder({ store, host: seedHost, log: o.log }) : undefined;
+  const kind = o.config.daemon.seeder;
+  const seeder = !seedHost
+    ? undefined
+    : kind === "aria2c"
+      ? createSeeder({ store, host: seedHost, log: o.log })
+      : createLunaSeeder({ store, host: seedHost, log: o.log, superseed: kind === "luna" });
   if (!seeder)
     o.log.warn(
       "no frontend address: the head node will not seed images (luna cluster change --frontend_address)",

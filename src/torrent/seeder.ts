@@ -18,6 +18,7 @@ import { join } from "node:path";
 import type { Store } from "../domain/store.ts";
 import type { PeerOut } from "./announce.ts";
 import { type Aria2, freePort, startAria2 } from "./aria2.ts";
+import { seedableVersions } from "./versions.ts";
 
 export interface SeederLog {
   info(m: string, f?: Record<string, unknown>): void;
@@ -138,21 +139,9 @@ export function createSeeder(o: SeederOptions) {
     const cluster = await o.store.byName("cluster", "general");
     if (!cluster || stopped) return;
     const dir = join(cluster.path, "torrents");
-    const wanted = new Map<string, string>();
-    for (const image of await o.store.list("osimage"))
-      for (const v of image.versions) {
-        // aria2c seeds a short tarball without a word (--bt-seed-unverified): check the size.
-        const size = Bun.file(join(dir, v.tarball)).size;
-        if (!(await Bun.file(join(dir, v.torrent)).exists()))
-          fail("Cannot seed an image version: its .torrent is missing", { torrent: v.torrent });
-        else if (size === v.size) wanted.set(v.torrent, v.infohash);
-        else
-          fail("Cannot seed an image version: its tarball is missing or has the wrong size", {
-            tarball: v.tarball,
-            size,
-            expected: v.size,
-          });
-      }
+    const wanted = new Map(
+      [...(await seedableVersions(o.store, dir, fail))].map(([k, v]) => [k, v.infohash] as const),
+    );
     if (wanted.size === 0 && !engine) return;
     const aria = await ensureEngine([cluster.torrent_listen_port_min, cluster.torrent_listen_port_max]);
     if (!aria || stopped) return;

@@ -24,6 +24,7 @@ const DAEMON_DEFAULTS = {
   port: 7050,
   pidfile: "/run/luna/luna.pid",
   logfile: "/var/log/luna/luna.log",
+  seeder: "luna" as const,
 };
 const SNMP_DEFAULTS = {
   enabled: true,

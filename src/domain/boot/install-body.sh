@@ -106,15 +106,21 @@ LUNA_DL_DIR=
 # aria2c keeps running after the download completes, so this node serves its peers while it
 # unpacks and until the seeding tail ends (luna_seed_tail).
 : "${LUNA_SWARM_STALL:=30}"
+# Seconds between announces while downloading (aria2c ignores the tracker's interval then).
+: "${LUNA_BT_INTERVAL:=5}"
+# Extra aria2c options, split on spaces (for experiments and site tuning).
+: "${LUNA_ARIA2_OPTS:=}"
 luna_aria2c() {
   local stall=$1; shift
+  local extra=()
+  read -ra extra <<< "$LUNA_ARIA2_OPTS"
   aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
     --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
-    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval=5 \
+    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval="$LUNA_BT_INTERVAL" \
     --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
     --bt-stop-timeout="$stall" --log="$LUNA_DL_DIR/aria2c.log" --log-level=warn \
     --on-bt-download-complete="$LUNA_DL_DIR/on-complete.sh" --summary-interval=0 --console-log-level=warn \
-    --quiet=true --stop-with-process=$$ "$@" &
+    --quiet=true --stop-with-process=$$ "${extra[@]}" "$@" &
   LUNA_ARIA2_PID=$!
 }
 

@@ -1,0 +1,288 @@
+/**
+ * A seeding-only BitTorrent peer inside the daemon: it listens on one address and port, takes
+ * connections from the nodes' aria2c, and serves blocks of the packed tarballs, offering pieces
+ * with super-seeding (superseed.ts) so that the head node sends each piece once before any twice.
+ * It never downloads and never connects out. Connections are bounded in number, in handshake
+ * time and in what they may send; a malformed message closes the connection.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { createSuperSeed, type SuperPeer, type SuperSeed } from "./superseed.ts";
+import {
+  bitfieldPieces,
+  encodeHandshake,
+  encodeMessage,
+  HANDSHAKE_LENGTH,
+  MAX_BLOCK,
+  MessageReader,
+  MSG,
+  parseHandshake,
+  pieceHeader,
+  words,
+} from "./wire.ts";
+
+export interface ServedTorrent {
+  infohash: string;
+  path: string;
+  length: number;
+  pieceLength: number;
+}
+
+export interface PeerServerOptions {
+  host: string;
+  port: number;
+  peerId: Uint8Array;
+  /** offers outstanding per peer (super-seeding depth) */
+  depth?: number;
+  /** false: plain seeding (every piece announced at once) */
+  superseed?: boolean;
+  maxConnections?: number;
+  handshakeMs?: number;
+}
+
+interface Torrent extends ServedTorrent {
+  fd: number;
+  pieces: number;
+  plan: SuperSeed;
+  conns: Set<Conn>;
+  uploaded: number;
+}
+
+interface Conn {
+  sock: Bun.Socket<Conn>;
+  hs: Buffer;
+  torrent?: Torrent;
+  peer?: SuperPeer;
+  reader?: MessageReader;
+  fast: boolean;
+  queue: [number, number, number][];
+  backlog?: Uint8Array;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+const MAX_QUEUE = 256;
+
+export function createPeerServer(o: PeerServerOptions) {
+  const torrents = new Map<string, Torrent>();
+  const all = new Set<Conn>();
+  let uploadedGone = 0;
+  const buf = Buffer.alloc(MAX_BLOCK);
+
+  const pieceSize = (t: Torrent, i: number) =>
+    i === t.pieces - 1 ? t.length - i * t.pieceLength : t.pieceLength;
+
+  const send = (c: Conn, data: Uint8Array): boolean => {
+    if (c.backlog) {
+      c.backlog = Buffer.concat([c.backlog, data]);
+      return false;
+    }
+    const n = c.sock.write(data);
+    if (n < data.length) c.backlog = Buffer.from(data.subarray(Math.max(0, n)));
+    return !c.backlog;
+  };
+
+  const announce = (c: Conn) => {
+    if (!c.torrent || !c.peer) return;
+    for (const i of c.torrent.plan.offers(c.peer)) send(c, encodeMessage(MSG.have, i));
+  };
+
+  /** Serves queued requests while the socket takes them. */
+  const pump = (c: Conn) => {
+    const t = c.torrent;
+    while (t && c.peer && !c.backlog && c.queue.length > 0) {
+      const [index, begin, length] = c.queue.shift() as [number, number, number];
+      const n = readSync(t.fd, buf, 0, length, index * t.pieceLength + begin);
+      if (n !== length) {
+        c.sock.end();
+        return;
+      }
+      send(c, Buffer.concat([pieceHeader(index, begin, length), buf.subarray(0, length)]));
+      t.uploaded += length;
+      t.plan.sent(c.peer, index, begin + length, pieceSize(t, index));
+      if (!c.peer.offered.has(index)) announce(c);
+    }
+  };
+
+  const onMessage = (c: Conn, id: number, payload: Uint8Array): boolean => {
+    const t = c.torrent as Torrent;
+    const p = c.peer as SuperPeer;
+    switch (id) {
+      case MSG.have: {
+        const w = words(payload, 1);
+        if (!w || (w[0] as number) >= t.pieces) return false;
+        t.plan.peerHas(p, w[0] as number);
+        break;
+      }
+      case MSG.bitfield: {
+        const have = bitfieldPieces(payload, t.pieces);
+        if (!have) return false;
+        for (const i of have) t.plan.peerHas(p, i);
+        break;
+      }
+      case MSG.haveAll:
+        for (let i = 0; i < t.pieces; i++) t.plan.peerHas(p, i);
+        break;
+      case MSG.request: {
+        const w = words(payload, 3);
+        if (!w) return false;
+        const [index, begin, length] = w as [number, number, number];
+        const ok =
+          index < t.pieces &&
+          p.announced[index] === 1 &&
+          length > 0 &&
+          length <= MAX_BLOCK &&
+          begin + length <= pieceSize(t, index);
+        if (!ok || c.queue.length >= MAX_QUEUE) {
+          if (c.fast) send(c, encodeMessage(MSG.reject, index, begin, length));
+          break;
+        }
+        c.queue.push([index, begin, length]);
+        break;
+      }
+      case MSG.cancel: {
+        const w = words(payload, 3);
+        if (!w) return false;
+        c.queue = c.queue.filter((r) => !(r[0] === w[0] && r[1] === w[1] && r[2] === w[2]));
+        break;
+      }
+      default:
+        break; // choke, unchoke, interested, not interested, extensions: nothing to do for a seed
+    }
+    announce(c);
+    return true;
+  };
+
+  const start = (c: Conn) => {
+    const h = parseHandshake(c.hs);
+    const t = h && torrents.get(h.infohash);
+    if (!h || !t) {
+      c.sock.end();
+      return;
+    }
+    clearTimeout(c.timer);
+    c.torrent = t;
+    c.fast = h.fast;
+    c.peer = t.plan.addPeer();
+    t.conns.add(c);
+    // the largest message a leecher sends is its bitfield
+    c.reader = new MessageReader(Math.max(64, 1 + Math.ceil(t.pieces / 8)));
+    send(c, encodeHandshake(t.infohash, o.peerId));
+    if (t.plan.plain) {
+      send(c, c.fast ? encodeMessage(MSG.haveAll) : fullBitfield(t.pieces));
+    } else if (c.fast) send(c, encodeMessage(MSG.haveNone));
+    send(c, encodeMessage(MSG.unchoke));
+    announce(c);
+    const rest = c.hs.subarray(HANDSHAKE_LENGTH);
+    if (rest.length > 0) data(c, rest);
+  };
+
+  const data = (c: Conn, chunk: Uint8Array) => {
+    if (!c.reader) {
+      c.hs = Buffer.concat([c.hs, chunk]);
+      if (c.hs.length > 4096) c.sock.end();
+      else if (c.hs.length >= HANDSHAKE_LENGTH) start(c);
+      return;
+    }
+    const msgs = c.reader.push(chunk);
+    if (msgs instanceof Error) {
+      c.sock.end();
+      return;
+    }
+    for (const m of msgs) {
+      if (!onMessage(c, m.id, m.payload)) {
+        c.sock.end();
+        return;
+      }
+    }
+    pump(c);
+  };
+
+  const listener = Bun.listen<Conn>({
+    hostname: o.host,
+    port: o.port,
+    socket: {
+      open(sock) {
+        const c: Conn = { sock, hs: Buffer.alloc(0), fast: false, queue: [] };
+        sock.data = c;
+        if (all.size >= (o.maxConnections ?? 1000)) {
+          sock.end();
+          return;
+        }
+        all.add(c);
+        c.timer = setTimeout(() => {
+          if (!c.reader) sock.end();
+        }, o.handshakeMs ?? 10_000);
+      },
+      data(sock, chunk) {
+        data(sock.data, chunk);
+      },
+      drain(sock) {
+        const c = sock.data;
+        const b = c.backlog;
+        c.backlog = undefined;
+        if (b) send(c, b);
+        pump(c);
+      },
+      close(sock) {
+        const c = sock.data;
+        clearTimeout(c.timer);
+        all.delete(c);
+        if (c.torrent && c.peer) {
+          c.torrent.conns.delete(c);
+          c.torrent.plan.removePeer(c.peer);
+        }
+      },
+      error() {},
+    },
+  });
+
+  return {
+    port: listener.port,
+    /** Starts serving a torrent (a complete tarball on disk). */
+    add(s: ServedTorrent): void {
+      if (torrents.has(s.infohash)) return;
+      const pieces = Math.ceil(s.length / s.pieceLength);
+      const plan = createSuperSeed({ pieces, depth: o.depth, plain: o.superseed === false });
+      torrents.set(s.infohash, {
+        ...s,
+        fd: openSync(s.path, "r"),
+        pieces,
+        plan,
+        conns: new Set(),
+        uploaded: 0,
+      });
+    },
+    remove(infohash: string): void {
+      const t = torrents.get(infohash);
+      if (!t) return;
+      torrents.delete(infohash);
+      for (const c of t.conns) c.sock.end();
+      uploadedGone += t.uploaded;
+      closeSync(t.fd);
+    },
+    has: (infohash: string) => torrents.has(infohash),
+    stats: () => ({
+      uploaded: uploadedGone + [...torrents.values()].reduce((n, t) => n + t.uploaded, 0),
+      torrents: torrents.size,
+      peers: [...torrents.values()].reduce((n, t) => n + t.conns.size, 0),
+    }),
+    close(): void {
+      for (const c of all) c.sock.end();
+      listener.stop(true);
+      for (const t of torrents.values()) closeSync(t.fd);
+      torrents.clear();
+    },
+  };
+}
+
+function fullBitfield(pieces: number): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(pieces / 8));
+  for (let i = 0; i < pieces; i++) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
+  const head = encodeMessage(MSG.bitfield);
+  const b = Buffer.alloc(5 + bits.length);
+  b.writeUInt32BE(1 + bits.length, 0);
+  b[4] = head[4] as number;
+  b.set(bits, 5);
+  return b;
+}
+
+export type PeerServer = ReturnType<typeof createPeerServer>;

@@ -1,0 +1,134 @@
+/**
+ * Which pieces the head node offers to which peer (super-seeding, BEP 16), the pure part.
+ *
+ * In a boot storm every node starts empty at once. A plain seeder answers whatever its unchoked
+ * leechers ask for, and early on they all ask for the same rare pieces, so the head node's link
+ * carries several copies of some pieces before others exist in the swarm at all. Here the head
+ * node tells each peer it has only a few pieces (HAVE messages), chosen so that every piece is
+ * sent once before any piece is sent twice; the nodes trade the rest. A peer gets new offers as
+ * soon as there is evidence the old ones went out (it says HAVE, or the last block of the piece
+ * was sent to it), keeping `depth` offers outstanding. Once every piece is held by some peer the
+ * seeder falls back to plain seeding (it announces every piece to everyone), so a late node or
+ * a piece whose only holder left is never stuck. https://www.bittorrent.org/beps/bep_0016.html
+ */
+
+export interface SuperPeer {
+  /** pieces this peer has said it has */
+  has: Uint8Array;
+  /** pieces we told this peer we have */
+  announced: Uint8Array;
+  /** offers it has not yet taken */
+  offered: Set<number>;
+}
+
+export interface SuperSeedOptions {
+  pieces: number;
+  /** offers kept outstanding per peer (at least 2) */
+  depth?: number;
+  /** plain seeding from the start: every piece announced to every peer */
+  plain?: boolean;
+  /** deterministic order for tests; by default a random permutation */
+  random?: () => number;
+}
+
+export function createSuperSeed(o: SuperSeedOptions) {
+  const P = o.pieces;
+  const depth = Math.max(2, o.depth ?? 3);
+  const rnd = o.random ?? Math.random;
+  /** how many connected peers hold each piece */
+  const holders = new Uint32Array(P);
+  /** a first copy of the piece is on its way to some peer (or arrived) */
+  const assigned = new Uint8Array(P);
+  const order = Array.from({ length: P }, (_, i) => i);
+  for (let i = P - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  let cursor = 0;
+  let spread = 0; // pieces with holders > 0
+  let plain = P === 0 || o.plain === true;
+  const peers = new Set<SuperPeer>();
+
+  const gain = (i: number) => {
+    holders[i] = (holders[i] as number) + 1;
+    if (holders[i] === 1) spread++;
+    if (spread === P) plain = true;
+  };
+
+  /** A fresh piece for `p`: never assigned, else one no peer holds yet that `p` was not offered. */
+  const pick = (p: SuperPeer): number | undefined => {
+    while (cursor < P && assigned[order[cursor] as number]) cursor++;
+    for (let k = cursor; k < P; k++) {
+      const i = order[k] as number;
+      if (!assigned[i] && !p.has[i]) return i;
+    }
+    for (const i of order) if (holders[i] === 0 && !p.has[i] && !p.announced[i]) return i;
+    return undefined;
+  };
+
+  return {
+    /** true once every piece is held by some peer: plain seeding from then on */
+    get plain() {
+      return plain;
+    },
+    addPeer(): SuperPeer {
+      const p: SuperPeer = { has: new Uint8Array(P), announced: new Uint8Array(P), offered: new Set() };
+      peers.add(p);
+      if (plain) p.announced.fill(1);
+      return p;
+    },
+    /** The peer left: the pieces only it held must be offered again. */
+    removePeer(p: SuperPeer): void {
+      if (!peers.delete(p)) return;
+      for (let i = 0; i < P; i++) {
+        if (!p.has[i]) continue;
+        if (--(holders[i] as number) === 0) {
+          spread--;
+          assigned[i] = 0;
+          cursor = 0;
+        }
+      }
+      for (const i of p.offered) if (holders[i] === 0) assigned[i] = 0;
+    },
+    /** The peer has piece i (HAVE, or a bit of its BITFIELD). */
+    peerHas(p: SuperPeer, i: number): void {
+      if (i < 0 || i >= P || p.has[i]) return;
+      p.has[i] = 1;
+      assigned[i] = 1;
+      p.offered.delete(i);
+      gain(i);
+    },
+    /** We sent the block of piece i ending at `end`; the last block counts as delivered. */
+    sent(p: SuperPeer, i: number, end: number, pieceLength: number): void {
+      if (end >= pieceLength) p.offered.delete(i);
+    },
+    /**
+     * Pieces to announce to `p` now (HAVE messages). In plain mode: every piece not yet
+     * announced to it. Otherwise new offers up to `depth` outstanding.
+     */
+    offers(p: SuperPeer): number[] {
+      const out: number[] = [];
+      if (plain) {
+        for (let i = 0; i < P; i++)
+          if (!p.announced[i]) {
+            p.announced[i] = 1;
+            out.push(i);
+          }
+        return out;
+      }
+      while (p.offered.size < depth) {
+        const i = pick(p);
+        if (i === undefined) break;
+        assigned[i] = 1;
+        p.announced[i] = 1;
+        p.offered.add(i);
+        out.push(i);
+      }
+      return out;
+    },
+    /** the number of pieces some peer holds, for stats */
+    spread: () => spread,
+  };
+}
+
+export type SuperSeed = ReturnType<typeof createSuperSeed>;
