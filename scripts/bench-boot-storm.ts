@@ -1,95 +1,156 @@
 /**
- * The boot-storm benchmark: cluster-sim for N nodes in three modes, side by side in one run —
- * plain HTTP from the head node (what most provisioning tools do), BitTorrent with nodes that
- * stop seeding at once (seeding tail 0), and luna's BitTorrent — with both physical floors:
- * S/B_node (every node must receive the image at its own link rate) and N·S/B_head (plain
- * HTTP cannot beat the head link). Writes the table and a chart to docs/benchmarks.md.
+ * The boot-storm benchmark: cluster-sim for N nodes in four modes side by side in one run —
+ * plain HTTP from the head node (what most provisioning tools do), a stock swarm (aria2c
+ * defaults, no web seed), luna's BitTorrent with a seeding tail of 0 and luna as shipped —
+ * over one or more link profiles (head link = ratio × node link). Every row carries its ratio
+ * to the floor S/B_node, its flatness T(N)/T(1), where the bytes came from, and whether the
+ * machine was the bottleneck (CPU busy > 60 %: INVALID). Ends with a verdict against issue 12's
+ * targets; --write puts table, verdict and chart in docs/benchmarks.md, --json keeps the rows.
  *
- *   sudo bun scripts/bench-boot-storm.ts [--nodes 1,4,8,16,32] [--size 64] [--node-mbit 50]
- *        [--head-mbit 50] [--modes http,torrent0,torrent] [--smoke] [--write docs/benchmarks.md]
+ *   sudo bun scripts/bench-boot-storm.ts [--nodes 1,4,8,16,32,64] [--size 64] [--node-mbit 50]
+ *        [--head-ratio 1,10] [--modes http,stock,torrent0,torrent] [--skip-http-above 16]
+ *        [--piece-kb K] [--node-env '{"LUNA_BT_INTERVAL":"2"}'] [--luna dist/luna]
+ *        [--smoke] [--write docs/benchmarks.md] [--json rows.json]
  */
+import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { runClusterSim, type SimResult } from "./lib/cluster-sim.ts";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  MODES,
+  type Mode,
+  measuredRow,
+  n1Checks,
+  type Profile,
+  profileLabel,
+  progressLine,
+  renderHeader,
+  renderTable,
+  type StormRow,
+  skippedRow,
+} from "./lib/bench-storm-report.ts";
+import { renderVerdict } from "./lib/bench-storm-verdict.ts";
+import { writeChart } from "./lib/chart.ts";
+import { runClusterSim } from "./lib/cluster-sim.ts";
 import { replaceSection } from "./lib/docs.ts";
 
-const argv = process.argv.slice(2);
-const val = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
-};
-const smoke = argv.includes("--smoke");
-const counts = val("nodes", smoke ? "2" : "1,4,8,16,32")
-  .split(",")
-  .map(Number);
-const size = Number(val("size", smoke ? "8" : "64"));
-const nodeMbit = Number(val("node-mbit", "50"));
-const headMbit = Number(val("head-mbit", "50"));
-const modes = val("modes", "http,torrent0,torrent").split(",");
-const writeTo = argv.includes("--write") ? val("write", "docs/benchmarks.md") : undefined;
-const luna = val("luna", "dist/luna");
+const { values: a } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    nodes: { type: "string" },
+    size: { type: "string" },
+    "node-mbit": { type: "string", default: "50" },
+    "head-ratio": { type: "string", default: "1" },
+    modes: { type: "string" },
+    "skip-http-above": { type: "string", default: "16" },
+    "piece-kb": { type: "string" },
+    "node-env": { type: "string" },
+    luna: { type: "string", default: "dist/luna" },
+    smoke: { type: "boolean", default: false },
+    write: { type: "string" },
+    json: { type: "string" },
+  },
+});
+const numbers = (flag: string, text: string) =>
+  text.split(",").map((s) => {
+    const v = Number(s);
+    if (!(v > 0)) throw new Error(`--${flag} takes positive numbers: ${text}`);
+    return v;
+  });
+const smoke = a.smoke;
+const counts = numbers("nodes", a.nodes ?? (smoke ? "2" : "1,4,8,16,32,64"));
+const size = numbers("size", a.size ?? (smoke ? "8" : "64"))[0] as number;
+const nodeMbit = numbers("node-mbit", a["node-mbit"])[0] as number;
+const ratios = numbers("head-ratio", a["head-ratio"]);
+const skipHttpAbove = Number(a["skip-http-above"]);
+const pieceKB = a["piece-kb"] === undefined ? undefined : numbers("piece-kb", a["piece-kb"])[0];
+const nodeEnv =
+  a["node-env"] === undefined ? undefined : (JSON.parse(a["node-env"]) as Record<string, string>);
+const modes = (a.modes ?? (smoke ? "torrent,stock" : MODES.join(","))).split(",") as Mode[];
+for (const m of modes)
+  if (!MODES.includes(m)) throw new Error(`Unknown mode: ${m} (choose from ${MODES.join(", ")})`);
 
-interface Row {
-  n: number;
-  mode: string;
-  last: number;
-  median: number;
-  headImages: number;
-  cpu: number;
-  ok: boolean;
-}
-
-const rows: Row[] = [];
-const sizeBits = size * 1024 * 1024 * 8;
-for (const n of counts) {
-  for (const mode of modes) {
-    const r: SimResult = await runClusterSim({
-      luna,
-      nodes: n,
-      sizeMB: size,
-      method: mode === "http" ? "http" : "torrent",
-      seedTail: mode === "torrent0" ? 0 : 60,
-      nodeMbit,
-      headMbit,
-      noShaping: smoke,
-      timeoutSec: 1800,
-      log: (l) => console.error(`bench-boot-storm: N=${n} ${mode}: ${l}`),
-    });
-    const times = r.nodes.map((x) => x.seconds ?? Number.NaN).sort((a, b) => a - b);
-    const row: Row = {
-      n,
-      mode,
-      last: times.at(-1) ?? Number.NaN,
-      median: times[Math.floor(times.length / 2)] ?? Number.NaN,
-      headImages: r.headTxBytes / r.imageBytes,
-      cpu: r.cpuBusy,
-      ok: r.nodes.every((x) => x.ok) && new Set(r.nodes.map((x) => x.treeHash)).size === 1,
-    };
-    rows.push(row);
-    console.error(
-      `bench-boot-storm: N=${n} ${mode}: last ${row.last.toFixed(1)} s, median ${row.median.toFixed(1)} s, head ${row.headImages.toFixed(2)} images, CPU ${(100 * row.cpu).toFixed(0)}%${row.ok ? "" : " FAILED"}`,
-    );
+const rows: StormRow[] = [];
+let imageBytes = size * 1024 * 1024; // until a run measures the packed tar
+for (const headRatio of ratios) {
+  const profile: Profile = { headRatio, nodeMbit, headMbit: headRatio * nodeMbit };
+  for (const n of counts) {
+    for (const mode of modes) {
+      const tag = `bench-boot-storm: N=${n} ${mode} head ${profileLabel(profile)}`;
+      let row: StormRow;
+      if (mode === "http" && n > skipHttpAbove) row = skippedRow({ ...profile, n }, imageBytes);
+      else {
+        const r = await runClusterSim({
+          luna: a.luna,
+          nodes: n,
+          sizeMB: size,
+          method: mode === "http" ? "http" : "torrent",
+          stock: mode === "stock",
+          seedTail: mode === "torrent0" ? 0 : 60,
+          nodeEnv,
+          pieceKB,
+          nodeMbit,
+          headMbit: profile.headMbit,
+          noShaping: smoke,
+          timeoutSec: 1800,
+          log: (l) => console.error(`${tag}: ${l}`),
+        });
+        imageBytes = r.imageBytes;
+        row = measuredRow(r, { ...profile, n, mode });
+      }
+      rows.push(row);
+      console.error(`${tag}: ${progressLine(row)}`);
+    }
   }
 }
+// Skipped rows made before the first run used the estimated image size.
+const final = rows.map((r) => (r.skipped ? skippedRow(r, imageBytes) : r));
 
-const floorNode = sizeBits / (nodeMbit * 1e6);
-const table = [
-  "| N | mode | last node s | median s | head sent (images) | CPU busy | floor S/B_node s | floor N·S/B_head s | ok |",
-  "|---:|---|---:|---:|---:|---:|---:|---:|---|",
-  ...rows.map(
-    (r) =>
-      `| ${r.n} | ${r.mode} | ${r.last.toFixed(1)} | ${r.median.toFixed(1)} | ${r.headImages.toFixed(2)} | ${(100 * r.cpu).toFixed(0)}%${r.cpu > 0.7 ? " (CPU-bound)" : ""} | ${floorNode.toFixed(1)} | ${((r.n * sizeBits) / (headMbit * 1e6)).toFixed(1)} | ${r.ok ? "yes" : "NO"} |`,
-  ),
-].join("\n");
-const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}; image ${size} MiB of random data (uncompressed tar); node links ${nodeMbit} Mbit/s, head link ${headMbit} Mbit/s (tc tbf both ways); ${smoke ? "SMOKE RUN, no shaping" : "full run"}. Modes: http = curl from the head node; torrent0 = aria2c, seeding tail 0; torrent = luna (aria2c seeds until the swarm is done, at most 60 s).`;
-console.log(`${header}\n\n${table}`);
-if (writeTo) {
+const cpu = cpus();
+const header = renderHeader({
+  machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? "cpu"}`,
+  sizeMB: size,
+  imageBytes,
+  nodeMbit,
+  profiles: ratios.map((r) => ({ headRatio: r, nodeMbit, headMbit: r * nodeMbit })),
+  pieceLengths: [...new Set(final.flatMap((r) => (r.pieceLength ? [r.pieceLength] : [])))],
+  pieceKB,
+  nodeEnv,
+  modes,
+  smoke,
+});
+const quote = (s: string) => (/^[\w./,:=-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+const command = [
+  "sudo bun scripts/bench-boot-storm.ts",
+  ...(smoke ? ["--smoke"] : []),
+  `--nodes ${counts.join(",")} --size ${size} --node-mbit ${nodeMbit} --head-ratio ${ratios.join(",")}`,
+  `--modes ${modes.join(",")} --skip-http-above ${skipHttpAbove}`,
+  ...(pieceKB ? [`--piece-kb ${pieceKB}`] : []),
+  ...(nodeEnv ? [`--node-env ${quote(JSON.stringify(nodeEnv))}`] : []),
+  ...(a.luna !== "dist/luna" ? [`--luna ${quote(a.luna)}`] : []),
+  ...(a.write ? [`--write ${quote(a.write)}`] : []),
+  ...(a.json ? [`--json ${quote(a.json)}`] : []),
+].join(" ");
+const table = renderTable(final);
+const checks = n1Checks(final)
+  .map((l) => `- ${l}`)
+  .join("\n");
+const verdict = renderVerdict(final);
+console.log(`${header}\n\nCommand: \`${command}\`\n\n${table}\n\n${checks}\n\n${verdict}`);
+
+if (a.write) {
+  const chartRatio = ratios.includes(1) ? 1 : (ratios[0] as number);
+  const chartRows = final.filter((r) => r.headRatio === chartRatio && !r.skipped);
+  writeChart(join(dirname(a.write), "boot-storm.svg"), chartRows, {
+    floorNode: (imageBytes * 8) / (nodeMbit * 1e6),
+    title: `${size} MiB image, node links ${nodeMbit} Mbit/s, head link ${chartRatio}×`,
+  });
   replaceSection(
-    writeTo,
+    a.write,
     "bench-boot-storm",
     "Boot storm (emulated cluster)",
-    `${header}\n\nCommand: \`sudo bun scripts/bench-boot-storm.ts --nodes ${counts.join(",")} --size ${size} --node-mbit ${nodeMbit} --head-mbit ${headMbit} --write ${writeTo}\`\n\n${table}\n\n![time to the last install.success against N](boot-storm.svg)`,
+    `${header}\n\nCommand: \`${command}\`\n\n${table}\n\n${checks}\n\n${verdict}\n\n![time to the last install.success against N, head link ${chartRatio}×](boot-storm.svg)`,
   );
-  const { writeChart } = await import("./lib/chart.ts");
-  writeChart("docs/boot-storm.svg", rows, { floorNode, perNodeHead: sizeBits / (headMbit * 1e6) });
 }
-process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+if (a.json) writeFileSync(a.json, `${JSON.stringify({ command, header, rows: final }, null, 2)}\n`);
+process.exitCode = final.every((r) => r.ok) ? 0 : 1;

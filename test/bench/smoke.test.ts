@@ -5,6 +5,7 @@
  */
 import { expect, test } from "bun:test";
 import { exec } from "../../scripts/lib/exec.ts";
+import { lunaBinary } from "../helpers/luna.ts";
 
 const run = async (script: string) => {
   const r = await exec([process.execPath, script, "--smoke"]);
@@ -36,4 +37,19 @@ test("bench-pack smoke run packs with every compression", async () => {
   expect(r.code).toBe(0);
   for (const c of ["zstd", "gzip", "none"])
     expect(r.out).toMatch(new RegExp(`\\| luna osimage pack --compress ${c} \\| [\\d.]+ \\| \\d+ \\|`));
+});
+
+test("bench-boot-storm smoke run prints a row per mode and the verdict", async () => {
+  expect(process.getuid?.()).toBe(0); // network namespaces; CI runs as root
+  const r = await exec([
+    process.execPath,
+    "scripts/bench-boot-storm.ts",
+    "--smoke",
+    "--luna",
+    await lunaBinary(),
+  ]);
+  expect(r.code).toBe(0);
+  for (const mode of ["torrent", "stock"])
+    expect(r.stdout).toMatch(new RegExp(`\\| 2 \\| ${mode} \\| 1× \\(50 Mbit/s\\) \\| \\d+\\.\\d \\|`));
+  expect(r.stdout).toContain("| T_luna(N) ≤ 1.4 × S/B_node | 1× (50 Mbit/s) |");
 });
