@@ -35,6 +35,10 @@ export interface SimOptions {
   timeoutSec: number;
   log?: (line: string) => void;
   keep?: boolean;
+  /** sample every link's byte counters twice a second (SimResult.timeline) */
+  timeline?: boolean;
+  /** extra environment for the daemon (LUNA_SEEDER…) */
+  daemonEnv?: Record<string, string>;
   /** fault injection: freeze the head node's seeder once some node has this fraction of the image */
   freezeSeederAt?: number;
 }
@@ -60,6 +64,42 @@ export interface SimResult {
   peerUploaded: Record<string, number>;
   /** progress of the most advanced node when the seeder was frozen (fault injection) */
   seederFrozenAt: number | undefined;
+  /** with `timeline`: seconds since the start, the head's tx bytes and each node's rx bytes */
+  timeline?: { t: number; headTx: number; nodeRx: number[] }[];
+}
+
+/** Interface counters of the namespace a process lives in, from /proc/<pid>/net/dev. */
+async function netdev(pid: number, dir: "rx" | "tx"): Promise<number> {
+  try {
+    const text = await Bun.file(`/proc/${pid}/net/dev`).text();
+    const line = text.split("\n").find((l) => l.trim().startsWith("eth0:"));
+    const f = (line ?? "").split(":")[1]?.trim().split(/\s+/) ?? [];
+    return Number(f[dir === "rx" ? 0 : 8] ?? 0);
+  } catch {
+    return Number.NaN; // the process has ended
+  }
+}
+
+function sampleTimeline(headPid: number, agents: { pid: number }[], t0: number) {
+  const rows: { t: number; headTx: number; nodeRx: number[] }[] = [];
+  let on = true;
+  const loop = (async () => {
+    for (let i = 0; on && i < 7200; i++) {
+      rows.push({
+        t: (performance.now() - t0) / 1000,
+        headTx: await netdev(headPid, "tx"),
+        nodeRx: await Promise.all(agents.map((a) => netdev(a.pid, "rx"))),
+      });
+      await Bun.sleep(500);
+    }
+  })();
+  return {
+    async stop() {
+      on = false;
+      await loop;
+      return rows;
+    },
+  };
 }
 
 const cpuTimes = async () => {
@@ -88,7 +128,9 @@ async function freezeSeederWhen(
     }
     conn.close();
     if (best >= fraction) {
-      Bun.spawnSync(["pkill", "-STOP", "-f", "--", "--peer-id-prefix=-LUNA1-"]);
+      const r = Bun.spawnSync(["pkill", "-STOP", "-f", "--", "--peer-id-prefix=-LUNA1-"]);
+      if (r.exitCode !== 0)
+        throw new Error("no aria2c seeder to freeze: run the daemon with LUNA_SEEDER=aria2c");
       return best;
     }
     await Bun.sleep(100);
@@ -179,7 +221,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     }
     const daemon = Bun.spawn(
       ["ip", "netns", "exec", net.head, o.luna, "daemon", "--host", net.headIp, "--port", "7050"],
-      { env, stdout: "ignore", stderr: Bun.file(join(dir, "daemon.log")) },
+      { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, "daemon.log")) },
     );
     procs.push(daemon);
     const base = `http://${net.headIp}:7050`;
@@ -244,7 +286,9 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       o.freezeSeederAt === undefined
         ? undefined
         : freezeSeederWhen(join(dir, "luna.db"), o.freezeSeederAt, agents);
+    const sampler = o.timeline ? sampleTimeline(daemon.pid, agents, t0) : undefined;
     const codes = await Promise.all(agents.map((p) => p.exited));
+    const timeline = await sampler?.stop();
     const frozeAt = await watcher;
     if (frozeAt !== undefined)
       log(`seeder frozen when a node had ${(100 * frozeAt).toFixed(0)}% of the image`);
@@ -290,6 +334,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       cpuBusy: 1 - (cpu1.idle - cpu0.idle) / Math.max(1, cpu1.total - cpu0.total),
       peerUploaded,
       seederFrozenAt: frozeAt,
+      timeline,
     };
   } finally {
     Bun.spawnSync(["pkill", "-CONT", "-f", "--", "--peer-id-prefix=-LUNA1-"]);

@@ -15,6 +15,7 @@ import type { Store } from "../../src/domain/store.ts";
 import { packImage } from "../../src/pack/pack.ts";
 import { createApp } from "../../src/server/app.ts";
 import type { PeerOut } from "../../src/torrent/announce.ts";
+import { createLunaSeeder } from "../../src/torrent/luna-seeder.ts";
 import { createSeeder, type Seeder, type SeederOptions } from "../../src/torrent/seeder.ts";
 import { createTracker } from "../../src/torrent/tracker.ts";
 import { type ClusterFixture, clusterFixture } from "./cluster-fixture.ts";
@@ -45,6 +46,8 @@ export interface SwarmOptions {
   /** size of the random image tree in MiB (default 64) */
   mib?: number;
   seeder?: Partial<Omit<SeederOptions, "store" | "host" | "log">>;
+  /** which head-node seeder: aria2c (default here), or our own peer with or without super-seeding */
+  engine?: "aria2c" | "luna" | "luna-plain";
   /** do not start the seeder (a test that starts its own) */
   noSeeder?: boolean;
   /**
@@ -93,7 +96,17 @@ export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
     await fx[Symbol.asyncDispose]();
   };
   try {
-    seeder = createSeeder({ store: fx.store, host: "127.0.0.1", port: 0, log: silent, ...o.seeder });
+    seeder =
+      (o.engine ?? "aria2c") === "aria2c"
+        ? createSeeder({ store: fx.store, host: "127.0.0.1", port: 0, log: silent, ...o.seeder })
+        : createLunaSeeder({
+            store: fx.store,
+            host: "127.0.0.1",
+            port: 0,
+            log: silent,
+            superseed: o.engine === "luna",
+            ...o.seeder,
+          });
     const s = seeder;
     const tracker = createTracker({
       store: fx.store,

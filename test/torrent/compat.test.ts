@@ -18,37 +18,38 @@ interface WtTorrent {
   on(e: "done", f: () => void): void;
 }
 
-test("Debian aria2c and webtorrent both complete from our tracker and seeder", async () => {
-  await using swarm = await startSwarm({ mib: 64, webSeed: false });
-  const dir = mkdtempSync(join(tmpdir(), "luna-compat-"));
-  // Leecher only: no DHT/LSD/PEX/uTP/NAT, no web seeds (the test proves the BitTorrent path).
-  const client = new WebTorrent({
-    dht: false,
-    lsd: false,
-    utPex: false,
-    utp: false,
-    natUpnp: false,
-    natPmp: false,
-    webSeeds: false,
-  } as ConstructorParameters<typeof WebTorrent>[0]);
-  try {
-    const aria = await ariaLeech(swarm.torrentUrl, join(dir, "aria"));
-    expect(aria.code, aria.output).toBe(0);
-    expect(await sha256File(join(dir, "aria", swarm.version.tarball))).toBe(swarm.sha256);
+for (const engine of ["aria2c", "luna"] as const)
+  test(`Debian aria2c and webtorrent both complete from our tracker and the ${engine} seeder`, async () => {
+    await using swarm = await startSwarm({ mib: 64, webSeed: false, engine });
+    const dir = mkdtempSync(join(tmpdir(), "luna-compat-"));
+    // Leecher only: no DHT/LSD/PEX/uTP/NAT, no web seeds (the test proves the BitTorrent path).
+    const client = new WebTorrent({
+      dht: false,
+      lsd: false,
+      utPex: false,
+      utp: false,
+      natUpnp: false,
+      natPmp: false,
+      webSeeds: false,
+    } as ConstructorParameters<typeof WebTorrent>[0]);
+    try {
+      const aria = await ariaLeech(swarm.torrentUrl, join(dir, "aria"));
+      expect(aria.code, aria.output).toBe(0);
+      expect(await sha256File(join(dir, "aria", swarm.version.tarball))).toBe(swarm.sha256);
 
-    const torrent = new Uint8Array(await (await fetch(swarm.torrentUrl)).arrayBuffer());
-    const wtDir = join(dir, "wt");
-    const wt = await new Promise<WtTorrent>((resolve, reject) => {
-      client.on("error", reject);
-      client.add(torrent, { path: wtDir, strategy: "sequential" }, (t: WtTorrent) => resolve(t));
-    });
-    await waitFor("webtorrent to finish", () => wt.done, 120_000);
-    expect(await sha256File(join(wtDir, swarm.version.tarball))).toBe(swarm.sha256);
+      const torrent = new Uint8Array(await (await fetch(swarm.torrentUrl)).arrayBuffer());
+      const wtDir = join(dir, "wt");
+      const wt = await new Promise<WtTorrent>((resolve, reject) => {
+        client.on("error", reject);
+        client.add(torrent, { path: wtDir, strategy: "sequential" }, (t: WtTorrent) => resolve(t));
+      });
+      await waitFor("webtorrent to finish", () => wt.done, 120_000);
+      expect(await sha256File(join(wtDir, swarm.version.tarball))).toBe(swarm.sha256);
 
-    await swarm.seeder.rescan();
-    expect(swarm.seeder.stats().uploaded).toBeGreaterThanOrEqual(2 * swarm.version.size);
-  } finally {
-    await new Promise((r) => client.destroy(r));
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 300_000);
+      await swarm.seeder.rescan();
+      expect(swarm.seeder.stats().uploaded).toBeGreaterThanOrEqual(2 * swarm.version.size);
+    } finally {
+      await new Promise((r) => client.destroy(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);

@@ -1,0 +1,148 @@
+/**
+ * Our own head-node seeder (src/torrent/luna-seeder.ts, peer-server.ts) against Debian's
+ * aria2c on loopback, the web seed answered 404 so every byte comes from the seeder: one
+ * leecher, three at once (super-seeding, they trade), plain mode; and hostile connections (an
+ * MSE or garbage greeting, an unknown torrent, a request for a piece never announced, an
+ * oversized message), after which the seeder still serves.
+ */
+import { expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeHandshake, encodeMessage, MSG } from "../../src/torrent/wire.ts";
+import { ariaLeech, sha256File, startSwarm } from "../helpers/swarm.ts";
+
+/** A raw TCP client: sends bytes, collects what comes back until the server closes or `ms` pass. */
+async function talk(
+  port: number,
+  send: Uint8Array[],
+  ms = 2000,
+  then?: (got: Buffer) => Uint8Array[],
+): Promise<{ got: Buffer; closed: boolean }> {
+  const chunks: Buffer[] = [];
+  let closed = false;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  const sock = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, d) {
+        chunks.push(Buffer.from(d));
+      },
+      close() {
+        closed = true;
+        done();
+      },
+      error() {
+        done();
+      },
+    },
+  });
+  for (const b of send) sock.write(b);
+  if (then)
+    setTimeout(() => {
+      for (const b of then(Buffer.concat(chunks))) sock.write(b);
+    }, ms / 2);
+  const timer = setTimeout(done, ms);
+  await finished;
+  clearTimeout(timer);
+  sock.end();
+  return { got: Buffer.concat(chunks), closed };
+}
+
+/** The message ids in a stream that starts after a 68-byte handshake. */
+function ids(b: Buffer): number[] {
+  const out: number[] = [];
+  for (let at = 68; at + 4 <= b.length; ) {
+    const len = b.readUInt32BE(at);
+    if (len > 0 && at + 4 < b.length) out.push(b[at + 4] as number);
+    at += 4 + len;
+  }
+  return out;
+}
+
+test("aria2c downloads a packed image from our seeder alone, and three leechers at once trade", async () => {
+  await using swarm = await startSwarm({ mib: 16, webSeed: false, engine: "luna" });
+  const dir = mkdtempSync(join(tmpdir(), "luna-lseed-"));
+  try {
+    const one = await ariaLeech(swarm.torrentUrl, join(dir, "one"));
+    expect(one.code, one.output).toBe(0);
+    expect(await sha256File(join(dir, "one", swarm.version.tarball))).toBe(swarm.sha256);
+    const before = swarm.seeder.stats().uploaded;
+    expect(before).toBeGreaterThanOrEqual(swarm.version.size);
+
+    const three = await Promise.all(
+      ["a", "b", "c"].map((n) => ariaLeech(swarm.torrentUrl, join(dir, n), ["--seed-time=0.2"])),
+    );
+    for (const r of three) expect(r.code, r.output).toBe(0);
+    for (const n of ["a", "b", "c"])
+      expect(await sha256File(join(dir, n, swarm.version.tarball))).toBe(swarm.sha256);
+    expect(swarm.seeder.stats().uploaded - before).toBeGreaterThanOrEqual(swarm.version.size);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);
+
+test("plain seeding (luna-plain) announces everything and serves a leecher", async () => {
+  await using swarm = await startSwarm({ mib: 8, webSeed: false, engine: "luna-plain" });
+  const dir = mkdtempSync(join(tmpdir(), "luna-lseed-"));
+  try {
+    const r = await ariaLeech(swarm.torrentUrl, join(dir, "x"));
+    expect(r.code, r.output).toBe(0);
+    expect(await sha256File(join(dir, "x", swarm.version.tarball))).toBe(swarm.sha256);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test("hostile connections are closed or refused, and the seeder keeps serving", async () => {
+  await using swarm = await startSwarm({ mib: 4, webSeed: false, engine: "luna" });
+  const port = swarm.seeder.peer()?.port as number;
+  const me = new TextEncoder().encode("-XX0000-hostile00000");
+
+  // An MSE (encrypted) greeting or plain garbage: not a handshake, closed at once.
+  expect((await talk(port, [crypto.getRandomValues(new Uint8Array(96))])).closed).toBe(true);
+  // A torrent this seeder does not serve: closed without a handshake back.
+  const unknown = await talk(port, [encodeHandshake("ff".repeat(20), me)]);
+  expect(unknown.closed).toBe(true);
+  expect(unknown.got.length).toBe(0);
+
+  // A real handshake: HAVE_NONE, UNCHOKE and a few offers (HAVE), never the whole image.
+  const hello = await talk(port, [encodeHandshake(swarm.version.infohash, me)], 500);
+  expect(hello.got.subarray(0, 20).toString("latin1")).toBe("\x13BitTorrent protocol");
+  const got = ids(hello.got);
+  expect(got.slice(0, 2)).toEqual([MSG.haveNone, MSG.unchoke]);
+  const haves = got.filter((i) => i === MSG.have).length;
+  expect(haves).toBeGreaterThanOrEqual(2);
+  expect(haves).toBeLessThan(10);
+
+  // A request for a piece never announced on this connection: REJECT_REQUEST, no data.
+  const pieces = Math.ceil(swarm.version.size / (64 * 1024));
+  const rejected = await talk(port, [encodeHandshake(swarm.version.infohash, me)], 1000, (got) => {
+    const offered = new Set<number>();
+    for (let at = 68; at + 9 <= got.length; at += 4 + got.readUInt32BE(at))
+      if (got[at + 4] === MSG.have) offered.add(got.readUInt32BE(at + 5));
+    const never = [...Array(pieces).keys()].find((i) => !offered.has(i)) as number;
+    return [encodeMessage(MSG.request, never, 0, 16384)];
+  });
+  expect(ids(rejected.got)).toContain(MSG.reject);
+  expect(ids(rejected.got)).not.toContain(MSG.piece);
+
+  // A message claiming 2 GiB: closed.
+  const huge = Buffer.alloc(5);
+  huge.writeUInt32BE(0x7fffffff, 0);
+  expect((await talk(port, [encodeHandshake(swarm.version.infohash, me), huge])).closed).toBe(true);
+
+  // After all that, a real client still gets the image.
+  const dir = mkdtempSync(join(tmpdir(), "luna-lseed-"));
+  try {
+    const r = await ariaLeech(swarm.torrentUrl, join(dir, "ok"));
+    expect(r.code, r.output).toBe(0);
+    expect(await sha256File(join(dir, "ok", swarm.version.tarball))).toBe(swarm.sha256);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -1,0 +1,94 @@
+/**
+ * Super-seeding's piece plan (src/torrent/superseed.ts), as pure functions: first copies are
+ * spread (no piece offered twice while another was never offered), offers stay `depth` deep and
+ * move on at the first evidence, plain seeding takes over once every piece is in the swarm, and
+ * a piece whose only holder left is offered again.
+ */
+import { describe, expect, test } from "bun:test";
+import { createSuperSeed } from "../../src/torrent/superseed.ts";
+
+/** A small deterministic PRNG, so a failure replays. */
+const lcg = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+
+describe("super-seeding plan", () => {
+  test("every piece is offered once before any piece is offered twice", () => {
+    const rnd = lcg(7);
+    const plan = createSuperSeed({ pieces: 64, depth: 3, random: rnd });
+    const peers = Array.from({ length: 8 }, () => plan.addPeer());
+    const offeredTimes = new Array(64).fill(0);
+    let rounds = 0;
+    while (!plan.plain && rounds++ < 1000) {
+      for (const p of peers) {
+        if (plan.plain) break;
+        for (const i of plan.offers(p)) offeredTimes[i]++;
+        // the peer downloads one of its offers (in a random order) and says HAVE
+        const mine = [...p.offered];
+        const i = mine[Math.floor(rnd() * mine.length)];
+        if (i !== undefined) plan.peerHas(p, i);
+      }
+      const never = offeredTimes.filter((n) => n === 0).length;
+      if (never > 0) expect(Math.max(...offeredTimes)).toBe(1);
+    }
+    expect(plan.plain).toBe(true);
+    expect(plan.spread()).toBe(64);
+    // Peers here only take offers, so the last first copies are the only ones offered twice.
+    expect(offeredTimes.filter((n) => n > 1).length).toBeLessThanOrEqual(8 * 3);
+  });
+
+  test("a peer keeps depth offers, and gets a new one on HAVE or when the last block went out", () => {
+    const plan = createSuperSeed({ pieces: 16, depth: 2, random: lcg(1) });
+    const p = plan.addPeer();
+    const first = plan.offers(p);
+    expect(first.length).toBe(2);
+    expect(plan.offers(p)).toEqual([]); // still two outstanding
+    plan.sent(p, first[0] as number, 16_384, 65_536); // a block, not the last
+    expect(plan.offers(p)).toEqual([]);
+    plan.sent(p, first[0] as number, 65_536, 65_536); // the last block of the piece
+    const second = plan.offers(p);
+    expect(second.length).toBe(1);
+    expect(first).not.toContain(second[0]);
+    plan.peerHas(p, first[1] as number);
+    expect(plan.offers(p).length).toBe(1);
+    expect(p.offered.size).toBe(2);
+  });
+
+  test("a piece another peer already spread is not offered as a first copy", () => {
+    const plan = createSuperSeed({ pieces: 4, depth: 2, random: lcg(3) });
+    const a = plan.addPeer();
+    const b = plan.addPeer();
+    for (const i of [0, 1]) plan.peerHas(a, i); // a came with pieces 0 and 1
+    expect(plan.offers(b).sort()).toEqual([2, 3]);
+  });
+
+  test("once every piece is in the swarm, everything left is announced to everyone", () => {
+    const plan = createSuperSeed({ pieces: 8, depth: 2, random: lcg(5) });
+    const a = plan.addPeer();
+    const b = plan.addPeer();
+    for (let i = 0; i < 8; i++) plan.peerHas(a, i);
+    expect(plan.plain).toBe(true);
+    expect(plan.offers(b).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(plan.offers(b)).toEqual([]);
+    const late = plan.addPeer();
+    expect([...late.announced].every((x) => x === 1)).toBe(true);
+  });
+
+  test("a piece whose only holder left is offered again", () => {
+    const plan = createSuperSeed({ pieces: 2, depth: 2, random: lcg(9) });
+    const a = plan.addPeer();
+    const offered = plan.offers(a);
+    expect(offered.length).toBe(2);
+    plan.peerHas(a, 0);
+    plan.removePeer(a);
+    const b = plan.addPeer();
+    expect(plan.offers(b).sort()).toEqual([0, 1]);
+  });
+
+  test("plain mode from the start announces every piece", () => {
+    const plan = createSuperSeed({ pieces: 3, plain: true });
+    expect(plan.offers(plan.addPeer()).length).toBe(0); // announced as a whole (HAVE_ALL)
+    expect(plan.plain).toBe(true);
+  });
+});
