@@ -6,6 +6,7 @@
  * time and in what they may send; a malformed message closes the connection.
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { looksEncrypted, type MseStep, mseResponder } from "./mse.ts";
 import { createSuperSeed, type SuperPeer, type SuperSeed } from "./superseed.ts";
 import {
   bitfieldPieces,
@@ -50,6 +51,8 @@ interface Torrent extends ServedTorrent {
 interface Conn {
   sock: Bun.Socket<Conn>;
   hs: Buffer;
+  /** the encrypted-handshake responder while one runs; null once it is done or not needed */
+  mse?: ((data: Uint8Array) => MseStep) | null;
   torrent?: Torrent;
   peer?: SuperPeer;
   reader?: MessageReader;
@@ -65,6 +68,7 @@ export function createPeerServer(o: PeerServerOptions) {
   const torrents = new Map<string, Torrent>();
   const all = new Set<Conn>();
   let uploadedGone = 0;
+  let mseHandshakes = 0;
   const buf = Buffer.alloc(MAX_BLOCK);
 
   const pieceSize = (t: Torrent, i: number) =>
@@ -176,6 +180,34 @@ export function createPeerServer(o: PeerServerOptions) {
   };
 
   const data = (c: Conn, chunk: Uint8Array) => {
+    if (!c.reader && c.mse !== null) {
+      // aria2c starts with the encrypted handshake; answer it, choosing plaintext.
+      if (c.mse === undefined) {
+        c.hs = Buffer.concat([c.hs, chunk]);
+        if (c.hs.length < 20) return;
+        if (!looksEncrypted(c.hs)) {
+          c.mse = null;
+          chunk = c.hs;
+          c.hs = Buffer.alloc(0);
+        } else {
+          c.mse = mseResponder(() => [...torrents.keys()]);
+          chunk = c.hs;
+          c.hs = Buffer.alloc(0);
+        }
+      }
+      if (c.mse) {
+        const step = c.mse(chunk);
+        if (step.kind === "fail") {
+          c.sock.end();
+          return;
+        }
+        if (step.reply) send(c, step.reply);
+        if (step.kind === "more") return;
+        c.mse = null;
+        mseHandshakes++;
+        chunk = step.rest;
+      }
+    }
     if (!c.reader) {
       c.hs = Buffer.concat([c.hs, chunk]);
       if (c.hs.length > 4096) c.sock.end();
@@ -264,6 +296,7 @@ export function createPeerServer(o: PeerServerOptions) {
       uploaded: uploadedGone + [...torrents.values()].reduce((n, t) => n + t.uploaded, 0),
       torrents: torrents.size,
       peers: [...torrents.values()].reduce((n, t) => n + t.conns.size, 0),
+      mseHandshakes,
     }),
     close(): void {
       for (const c of all) c.sock.end();

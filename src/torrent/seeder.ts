@@ -47,6 +47,8 @@ export interface SeederStats {
   torrents: number;
   /** connected peers, over every torrent */
   peers: number;
+  /** connections that began with the encrypted (MSE) handshake (our own seeder only) */
+  mseHandshakes?: number;
 }
 
 /** Head-node seeders announce this peer-id prefix (and scripts find the process by it). */

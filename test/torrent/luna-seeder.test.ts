@@ -1,6 +1,6 @@
 /**
  * Our own head-node seeder (src/torrent/luna-seeder.ts, peer-server.ts) against Debian's
- * aria2c on loopback, the web seed answered 404 so every byte comes from the seeder: one
+ * aria2c on loopback (which opens every connection with the encrypted MSE handshake), the web seed answered 404 so every byte comes from the seeder: one
  * leecher, three at once (super-seeding, they trade), plain mode; and hostile connections (an
  * MSE or garbage greeting, an unknown torrent, a request for a piece never announced, an
  * oversized message), after which the seeder still serves.
@@ -73,6 +73,8 @@ test("aria2c downloads a packed image from our seeder alone, and three leechers 
     expect(await sha256File(join(dir, "one", swarm.version.tarball))).toBe(swarm.sha256);
     const before = swarm.seeder.stats().uploaded;
     expect(before).toBeGreaterThanOrEqual(swarm.version.size);
+    // aria2c opens with the encrypted handshake; the seeder answered it (plaintext selected)
+    expect(swarm.seeder.stats().mseHandshakes).toBeGreaterThanOrEqual(1);
 
     const three = await Promise.all(
       ["a", "b", "c"].map((n) => ariaLeech(swarm.torrentUrl, join(dir, n), ["--seed-time=0.2"])),
@@ -103,8 +105,8 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
   const port = swarm.seeder.peer()?.port as number;
   const me = new TextEncoder().encode("-XX0000-hostile00000");
 
-  // An MSE (encrypted) greeting or plain garbage: not a handshake, closed at once.
-  expect((await talk(port, [crypto.getRandomValues(new Uint8Array(96))])).closed).toBe(true);
+  // Garbage that looks like an MSE start but never syncs: closed once past the padding limit.
+  expect((await talk(port, [crypto.getRandomValues(new Uint8Array(2048))])).closed).toBe(true);
   // A torrent this seeder does not serve: closed without a handshake back.
   const unknown = await talk(port, [encodeHandshake("ff".repeat(20), me)]);
   expect(unknown.closed).toBe(true);
