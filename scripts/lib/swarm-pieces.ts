@@ -9,8 +9,8 @@ import { has, type SwarmState, take } from "./swarm-state.ts";
 const lowBit = (m: number) => 31 - Math.clz32(m & -m);
 
 /**
- * The piece d asks u for, or -1: rarest-first (the piece least held among d's peers; of equals,
- * the first seen from a random place) among up to pieceSample candidates, over the bitsets.
+ * The piece d asks u for, or -1: rarest-first (the piece least held among d's peers, ties at
+ * random) among up to pieceSample candidates read from a random piece on, over the bitsets.
  */
 export function pickPiece(s: SwarmState, d: number, u: number): number {
   const { P, W, p, haveBits: hb, busyBits: bb } = s;
@@ -26,18 +26,26 @@ export function pickPiece(s: SwarmState, d: number, u: number): number {
   const availBase = swarm ? 0 : d * P;
   let best = -1;
   let bestAvail = Number.POSITIVE_INFINITY;
+  let ties = 0;
   let found = 0;
-  const w0 = Math.floor(s.rng() * W);
-  for (let k = 0; k < W && found < p.pieceSample; k++) {
+  // From a random bit of a random word round to the same word's lower bits (k === W).
+  const start = Math.floor(s.rng() * P);
+  const w0 = start >>> 5;
+  const below = (1 << (start & 31)) - 1;
+  for (let k = 0; k <= W && found < p.pieceSample; k++) {
     const w = w0 + k < W ? w0 + k : w0 + k - W;
-    for (let m = hb[uw + w]! & ~hb[dw + w]! & ~bb[dw + w]!; m !== 0 && found < p.pieceSample; m &= m - 1) {
+    let m = hb[uw + w]! & ~hb[dw + w]! & ~bb[dw + w]!;
+    if (k === 0) m &= ~below;
+    else if (k === W) m &= below;
+    for (; m !== 0 && found < p.pieceSample; m &= m - 1) {
       const q = (w << 5) + lowBit(m);
       const a = avail[availBase + q]!;
+      found++;
       if (a < bestAvail) {
         best = q;
         bestAvail = a;
-      }
-      found++;
+        ties = 1;
+      } else if (a === bestAvail && s.rng() * ++ties < 1) best = q;
     }
   }
   // Endgame (aria2c: at most endgamePieces missing): also ask for a piece already on its way

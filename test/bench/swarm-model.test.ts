@@ -85,6 +85,15 @@ describe("swarm model", () => {
     expect(r.tLast).toBeLessThan(16 * floor(10e6));
   });
 
+  test("rarest-first picks differ from the web seed's sequential stream, so nodes trade", () => {
+    // 64 pieces, like a 64 MiB image: choices that followed piece order would repeat the web
+    // seed's and leave the nodes little to trade (18 % from peers, 3.3 copies, when ties were not
+    // broken at random).
+    const r = simulateSwarm({ ...small, nodes: 4, webSeed: "always" });
+    expect(r.peerShare).toBeGreaterThan(0.4);
+    expect(r.headCopies).toBeLessThan(2.5);
+  });
+
   test("the web-seed fallback opens only after stallSeconds without a byte", () => {
     // The head's seeder unchokes nobody, so nothing moves until the web seed opens.
     const o = { ...small, nodes: 4, headUploadSlots: 0, webSeed: "fallback" as const, stallSeconds: 15 };
