@@ -34,13 +34,35 @@ async function shape(ns: string, dev: string, mbit: number) {
   await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
 }
 
+/**
+ * The kernel's ARP table is one table for every network namespace, capped by the root
+ * namespace's gc_thresh3 (1,024 by default): 64 emulated nodes that each talk to ~50 peers
+ * need ~3,500 entries, and past the cap new connections hang in SYN-SENT ("neighbor table
+ * overflow" in dmesg). Real nodes each have their own table, so the cap is raised for the run
+ * and put back afterwards.
+ */
+const NEIGH = ["gc_thresh1", "gc_thresh2", "gc_thresh3"].map((k) => `/proc/sys/net/ipv4/neigh/default/${k}`);
+
+async function raiseNeighbourLimits(nodes: number): Promise<() => Promise<void>> {
+  const old = await Promise.all(NEIGH.map(async (f) => (await Bun.file(f).text()).trim()));
+  const need = 4 * (nodes + 1) * (nodes + 1);
+  const want = [need / 4, need / 2, need].map((v, i) => Math.max(v, Number(old[i])));
+  await Promise.all(NEIGH.map((f, i) => Bun.write(f, `${want[i]}\n`)));
+  return async () => {
+    // thresh3 last on the way up, first on the way down, so thresh1 <= thresh2 <= thresh3 holds
+    for (const [i, f] of [...NEIGH.entries()].reverse()) await Bun.write(f, `${old[i]}\n`);
+  };
+}
+
 export async function createNet(o: NetOptions): Promise<SimNet> {
   if (process.getuid?.() !== 0) throw new Error("cluster-sim needs root (network namespaces, veth, tc)");
+  const restoreNeighbours = await raiseNeighbourLimits(o.nodes);
   const made: string[] = [];
   const sw = `lsw-${o.id}`;
   const head = `lhd-${o.id}`;
   const destroy = async () => {
     for (const ns of made.reverse()) await $`ip netns del ${ns}`.quiet().nothrow();
+    await restoreNeighbours();
   };
   try {
     for (const ns of [sw, head]) {

@@ -124,9 +124,14 @@ luna_aria2c() {
   LUNA_ARIA2_PID=$!
 }
 
-# Waits for the completion flag; fails (after showing aria2c's last log lines) if aria2c exits first.
+# Waits for the completion flag; fails (after showing aria2c's last log lines) if aria2c exits
+# first. The completion hook also sends this shell SIGUSR1, which ends the one-second wait at
+# once: no polling loop of short sleeps (64 emulated nodes polling every 0.2 s cost a fifth of
+# the head node's two cores in the benchmark).
 luna_aria2c_wait() {
-  local flag="$LUNA_DL_DIR/complete"
+  local flag="$LUNA_DL_DIR/complete" nap
+  # Never reset: a signal from the hook that arrives late must not end the script.
+  trap ':' USR1
   while [ ! -e "$flag" ]; do
     if ! kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; then
       wait "$LUNA_ARIA2_PID" 2>/dev/null
@@ -137,7 +142,10 @@ luna_aria2c_wait() {
       if [ "${#lines[@]}" -gt 0 ]; then printf '  %s\n' "${lines[@]:from}" >&2; fi
       return 1
     fi
-    sleep 0.2
+    sleep 1 &
+    nap=$!
+    wait "$nap"
+    kill "$nap" 2>/dev/null
   done
 }
 
@@ -150,7 +158,7 @@ luna_fetch_torrent() {
   local torrent="$LUNA_DL_DIR/image.torrent"
   curl --silent --show-error --fail --retry 5 --retry-delay 3 --connect-timeout 10 --max-time 120 \
     -o "$torrent" "$LUNA_TORRENT_URL" || return 1
-  printf '#!/bin/sh\n: > "%s"\n' "$LUNA_DL_DIR/complete" > "$LUNA_DL_DIR/on-complete.sh"
+  printf '#!/bin/sh\n: > "%s"\nkill -USR1 %s 2>/dev/null\n' "$LUNA_DL_DIR/complete" "$$" > "$LUNA_DL_DIR/on-complete.sh"
   chmod 755 "$LUNA_DL_DIR/on-complete.sh"
   luna_aria2c "$LUNA_SWARM_STALL" "$torrent"
   if ! luna_aria2c_wait "$LUNA_SWARM_STALL"; then
