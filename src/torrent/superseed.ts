@@ -19,12 +19,22 @@ export interface SuperPeer {
   announced: Uint8Array;
   /** offers it has not yet taken */
   offered: Set<number>;
+  /** first copies offered to it so far (new offers go to the peers with the fewest) */
+  firsts: number;
+  /** how many pieces it has */
+  count: number;
 }
 
 export interface SuperSeedOptions {
   pieces: number;
   /** offers kept outstanding per peer (at least 2) */
   depth?: number;
+  /**
+   * offers outstanding over all peers: with 64 peers and 3 offers each the head's link would
+   * carry 192 pieces at once, each arriving after 192 piece-times; fewer pieces in flight
+   * reach the swarm sooner and start trading (default 16)
+   */
+  inFlight?: number;
   /** plain seeding from the start: every piece announced to every peer */
   plain?: boolean;
   /** deterministic order for tests; by default a random permutation */
@@ -34,6 +44,11 @@ export interface SuperSeedOptions {
 export function createSuperSeed(o: SuperSeedOptions) {
   const P = o.pieces;
   const depth = Math.max(2, o.depth ?? 3);
+  const maxInFlight = Math.max(depth, o.inFlight ?? 16);
+  let inFlight = 0;
+  const withdraw = (p: SuperPeer, i: number) => {
+    if (p.offered.delete(i)) inFlight--;
+  };
   const rnd = o.random ?? Math.random;
   /** how many connected peers hold each piece */
   const holders = new Uint32Array(P);
@@ -72,7 +87,13 @@ export function createSuperSeed(o: SuperSeedOptions) {
       return plain;
     },
     addPeer(): SuperPeer {
-      const p: SuperPeer = { has: new Uint8Array(P), announced: new Uint8Array(P), offered: new Set() };
+      const p: SuperPeer = {
+        has: new Uint8Array(P),
+        announced: new Uint8Array(P),
+        offered: new Set(),
+        firsts: 0,
+        count: 0,
+      };
       peers.add(p);
       if (plain) p.announced.fill(1);
       return p;
@@ -89,18 +110,21 @@ export function createSuperSeed(o: SuperSeedOptions) {
         }
       }
       for (const i of p.offered) if (holders[i] === 0) assigned[i] = 0;
+      inFlight -= p.offered.size;
+      p.offered.clear();
     },
     /** The peer has piece i (HAVE, or a bit of its BITFIELD). */
     peerHas(p: SuperPeer, i: number): void {
       if (i < 0 || i >= P || p.has[i]) return;
       p.has[i] = 1;
+      p.count++;
       assigned[i] = 1;
-      p.offered.delete(i);
+      withdraw(p, i);
       gain(i);
     },
     /** We sent the block of piece i ending at `end`; the last block counts as delivered. */
     sent(p: SuperPeer, i: number, end: number, pieceLength: number): void {
-      if (end >= pieceLength) p.offered.delete(i);
+      if (end >= pieceLength) withdraw(p, i);
     },
     /**
      * Pieces to announce to `p` now (HAVE messages). In plain mode: every piece not yet
@@ -116,12 +140,17 @@ export function createSuperSeed(o: SuperSeedOptions) {
           }
         return out;
       }
-      while (p.offered.size < depth) {
+      // Turns: a free slot goes to a peer with the fewest first copies so far.
+      let fewest = Number.POSITIVE_INFINITY;
+      for (const q of peers) if (q.offered.size < depth && q.count < P) fewest = Math.min(fewest, q.firsts);
+      while (p.offered.size < depth && inFlight < maxInFlight && p.firsts <= fewest + 1) {
         const i = pick(p);
         if (i === undefined) break;
         assigned[i] = 1;
         p.announced[i] = 1;
         p.offered.add(i);
+        p.firsts++;
+        inFlight++;
         out.push(i);
       }
       return out;

@@ -92,3 +92,20 @@ describe("super-seeding plan", () => {
     expect(plan.plain).toBe(true);
   });
 });
+
+describe("super-seeding: pieces in flight", () => {
+  test("at most inFlight offers are outstanding over all peers, and a freed slot goes round", () => {
+    const plan = createSuperSeed({ pieces: 256, depth: 3, inFlight: 4, random: lcg(11) });
+    const peers = Array.from({ length: 8 }, () => plan.addPeer());
+    const given = peers.map((p) => plan.offers(p).length);
+    expect(given.reduce((a, b) => a + b, 0)).toBe(4);
+    // a peer that already had offers does not take the next free slot while others have none
+    const first = peers.findIndex((p) => p.offered.size > 0);
+    const fp = peers[first] as (typeof peers)[number];
+    plan.peerHas(fp, [...fp.offered][0] as number);
+    const hungry = peers.findIndex((p) => p.firsts === 0);
+    expect(plan.offers(fp)).toEqual([]);
+    expect(plan.offers(peers[hungry] as (typeof peers)[number]).length).toBe(1);
+    expect(peers.reduce((n, p) => n + p.offered.size, 0)).toBe(4);
+  });
+});
