@@ -124,3 +124,30 @@ export function mseResponder(known: () => string[]) {
     return { kind: "done", reply: out, infohash, rest: Buffer.concat([ia, buf.subarray(end)]) };
   };
 }
+
+export type GreetingStep =
+  | { kind: "wait"; reply?: Uint8Array }
+  | { kind: "plain"; reply?: Uint8Array; bytes: Uint8Array; encrypted: boolean }
+  | { kind: "fail" };
+
+/**
+ * The first bytes of a connection: a plain handshake passes through; an MSE start is answered
+ * (plaintext selected) and what follows it is passed on as plain bytes.
+ */
+export function greeting(known: () => string[]) {
+  let head = Buffer.alloc(0);
+  let mse: ((data: Uint8Array) => MseStep) | undefined;
+  return (chunk: Uint8Array): GreetingStep => {
+    if (!mse) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 20) return { kind: "wait" };
+      if (!looksEncrypted(head)) return { kind: "plain", bytes: head, encrypted: false };
+      mse = mseResponder(known);
+      chunk = head;
+    }
+    const step = mse(chunk);
+    if (step.kind === "fail") return { kind: "fail" };
+    if (step.kind === "more") return { kind: "wait", reply: step.reply };
+    return { kind: "plain", reply: step.reply, bytes: step.rest, encrypted: true };
+  };
+}

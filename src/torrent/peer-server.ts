@@ -6,12 +6,13 @@
  * time and in what they may send; a malformed message closes the connection.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { looksEncrypted, type MseStep, mseResponder } from "./mse.ts";
+import { type GreetingStep, greeting } from "./mse.ts";
 import { createSuperSeed, type SuperPeer, type SuperSeed } from "./superseed.ts";
 import {
   bitfieldPieces,
   encodeHandshake,
   encodeMessage,
+  fullBitfield,
   HANDSHAKE_LENGTH,
   MAX_BLOCK,
   MessageReader,
@@ -36,7 +37,9 @@ export interface PeerServerOptions {
   depth?: number;
   /** false: plain seeding (every piece announced at once) */
   superseed?: boolean;
+  /** at most this many connections (default 1000) */
   maxConnections?: number;
+  /** a connection that has not shaken hands by then is closed (default 10 s) */
   handshakeMs?: number;
 }
 
@@ -51,8 +54,8 @@ interface Torrent extends ServedTorrent {
 interface Conn {
   sock: Bun.Socket<Conn>;
   hs: Buffer;
-  /** the encrypted-handshake responder while one runs; null once it is done or not needed */
-  mse?: ((data: Uint8Array) => MseStep) | null;
+  /** the connection's first bytes (plain or MSE handshake) until they are through */
+  greet?: (chunk: Uint8Array) => GreetingStep;
   torrent?: Torrent;
   peer?: SuperPeer;
   reader?: MessageReader;
@@ -62,28 +65,25 @@ interface Conn {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/** requests queued per connection; more are rejected */
 const MAX_QUEUE = 256;
-
 export function createPeerServer(o: PeerServerOptions) {
   const torrents = new Map<string, Torrent>();
   const all = new Set<Conn>();
   let uploadedGone = 0;
   let mseHandshakes = 0;
   const buf = Buffer.alloc(MAX_BLOCK);
-
   const pieceSize = (t: Torrent, i: number) =>
     i === t.pieces - 1 ? t.length - i * t.pieceLength : t.pieceLength;
 
-  const send = (c: Conn, data: Uint8Array): boolean => {
+  const send = (c: Conn, data: Uint8Array): void => {
     if (c.backlog) {
       c.backlog = Buffer.concat([c.backlog, data]);
-      return false;
+      return;
     }
     const n = c.sock.write(data);
     if (n < data.length) c.backlog = Buffer.from(data.subarray(Math.max(0, n)));
-    return !c.backlog;
   };
-
   const announce = (c: Conn) => {
     if (!c.torrent || !c.peer) return;
     for (const i of c.torrent.plan.offers(c.peer)) send(c, encodeMessage(MSG.have, i));
@@ -180,33 +180,18 @@ export function createPeerServer(o: PeerServerOptions) {
   };
 
   const data = (c: Conn, chunk: Uint8Array) => {
-    if (!c.reader && c.mse !== null) {
-      // aria2c starts with the encrypted handshake; answer it, choosing plaintext.
-      if (c.mse === undefined) {
-        c.hs = Buffer.concat([c.hs, chunk]);
-        if (c.hs.length < 20) return;
-        if (!looksEncrypted(c.hs)) {
-          c.mse = null;
-          chunk = c.hs;
-          c.hs = Buffer.alloc(0);
-        } else {
-          c.mse = mseResponder(() => [...torrents.keys()]);
-          chunk = c.hs;
-          c.hs = Buffer.alloc(0);
-        }
+    if (c.greet) {
+      // aria2c starts with the encrypted handshake; it is answered, choosing plaintext.
+      const step = c.greet(chunk);
+      if (step.kind === "fail") {
+        c.sock.end();
+        return;
       }
-      if (c.mse) {
-        const step = c.mse(chunk);
-        if (step.kind === "fail") {
-          c.sock.end();
-          return;
-        }
-        if (step.reply) send(c, step.reply);
-        if (step.kind === "more") return;
-        c.mse = null;
-        mseHandshakes++;
-        chunk = step.rest;
-      }
+      if (step.reply) send(c, step.reply);
+      if (step.kind === "wait") return;
+      c.greet = undefined;
+      if (step.encrypted) mseHandshakes++;
+      chunk = step.bytes;
     }
     if (!c.reader) {
       c.hs = Buffer.concat([c.hs, chunk]);
@@ -233,7 +218,13 @@ export function createPeerServer(o: PeerServerOptions) {
     port: o.port,
     socket: {
       open(sock) {
-        const c: Conn = { sock, hs: Buffer.alloc(0), fast: false, queue: [] };
+        const c: Conn = {
+          sock,
+          hs: Buffer.alloc(0),
+          fast: false,
+          queue: [],
+          greet: greeting(() => [...torrents.keys()]),
+        };
         sock.data = c;
         if (all.size >= (o.maxConnections ?? 1000)) {
           sock.end();
@@ -274,14 +265,8 @@ export function createPeerServer(o: PeerServerOptions) {
       if (torrents.has(s.infohash)) return;
       const pieces = Math.ceil(s.length / s.pieceLength);
       const plan = createSuperSeed({ pieces, depth: o.depth, plain: o.superseed === false });
-      torrents.set(s.infohash, {
-        ...s,
-        fd: openSync(s.path, "r"),
-        pieces,
-        plan,
-        conns: new Set(),
-        uploaded: 0,
-      });
+      const fd = openSync(s.path, "r");
+      torrents.set(s.infohash, { ...s, fd, pieces, plan, conns: new Set(), uploaded: 0 });
     },
     remove(infohash: string): void {
       const t = torrents.get(infohash);
@@ -305,17 +290,6 @@ export function createPeerServer(o: PeerServerOptions) {
       torrents.clear();
     },
   };
-}
-
-function fullBitfield(pieces: number): Uint8Array {
-  const bits = new Uint8Array(Math.ceil(pieces / 8));
-  for (let i = 0; i < pieces; i++) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
-  const head = encodeMessage(MSG.bitfield);
-  const b = Buffer.alloc(5 + bits.length);
-  b.writeUInt32BE(1 + bits.length, 0);
-  b[4] = head[4] as number;
-  b.set(bits, 5);
-  return b;
 }
 
 export type PeerServer = ReturnType<typeof createPeerServer>;

@@ -125,3 +125,14 @@ export function bitfieldPieces(payload: Uint8Array, pieces: number): number[] | 
     if (((payload[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) return undefined;
   return have;
 }
+
+/** A BITFIELD message saying we have every one of `pieces` pieces. */
+export function fullBitfield(pieces: number): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(pieces / 8));
+  for (let i = 0; i < pieces; i++) bits[i >> 3] = (bits[i >> 3] as number) | (0x80 >> (i & 7));
+  const b = Buffer.alloc(5 + bits.length);
+  b.writeUInt32BE(1 + bits.length, 0);
+  b[4] = MSG.bitfield;
+  b.set(bits, 5);
+  return b;
+}
