@@ -8,7 +8,10 @@
  *       --head-mbit 1000 [--rack 40 --rack-uplink-mbit 10000] [--tracker random|rack|pieces]
  *       [--seeder normal|superseed] [--web-seed off|always|fallback] [--http] [--interval 5]
  *       [--slots 4] [--head-slots 4] [--spread 0] [--seed-tail inf] [--rarity peers|swarm]
- *       [--efficiency 0.95] [--dt 0.1] [--seed 1] [--json]
+ *       [--efficiency 0.95] [--uplink-share 1] [--request-latency 0] [--seed-ratio inf]
+ *       [--dt 0.1] [--seed 1] [--json]
+ * The calibrated values of --uplink-share and --request-latency are in docs/benchmarks.md
+ * (scripts/swarm-calibrate.ts fits them).
  */
 import { type SwarmOptions, type SwarmResult, simulateSwarm } from "./lib/swarm-model.ts";
 
@@ -59,6 +62,9 @@ const base: Omit<SwarmOptions, "nodes"> = {
   seedTail: num("seed-tail"),
   dt: num("dt"),
   efficiency: num("efficiency"),
+  uplinkShare: num("uplink-share"),
+  requestLatency: num("request-latency"),
+  seedRatio: num("seed-ratio"),
   seed: num("seed"),
 };
 // Unset flags fall back to the model's defaults.

@@ -62,8 +62,11 @@ export function createNet(s: SwarmState): Net {
   // The protocol efficiency scales every link: payload is that share of the wire rate.
   const bytes = (bps: number) => (bps * p.efficiency) / 8;
   const cap = new Float64Array(L);
-  for (let h = 0; h < N; h++) cap[h] = cap[H + h] = bytes(p.nodeBps);
-  cap[N] = bytes(p.headBps);
+  for (let h = 0; h < N; h++) {
+    cap[h] = bytes(p.nodeBps) * p.uplinkShare;
+    cap[H + h] = bytes(p.nodeBps);
+  }
+  cap[N] = bytes(p.headBps) * p.headUplinkShare;
   for (let r = 0; r < racks; r++) cap[2 * H + r] = cap[2 * H + racks + r] = bytes(p.rackBps);
   cap[L - 1] = bytes(p.seederBps);
   const F = N * p.uploadSlots + p.headUploadSlots + N;
@@ -102,9 +105,14 @@ function addFlow(s: SwarmState, net: Net, u: number, d: number, c: number): void
   net.links[k + 3] = H + d;
 }
 
-/** Collects this step's flows, giving each a piece to fetch (a flow with none asks nothing). */
-export function buildFlows(s: SwarmState, net: Net): void {
+/**
+ * Collects this step's flows, giving each a piece to fetch (a flow with none asks nothing). A
+ * connection that had nothing to fetch (just unchoked, or its pipeline ran dry) starts
+ * requestLatency after its new pick; one that goes from piece to piece in deliver() does not.
+ */
+export function buildFlows(s: SwarmState, net: Net, t: number): void {
   const { N } = s;
+  const wait = s.p.requestLatency;
   net.n = 0;
   for (let u = 0; u <= N; u++) {
     if (s.live[u] !== 1) continue;
@@ -113,12 +121,16 @@ export function buildFlows(s: SwarmState, net: Net): void {
       const d = s.peer[c]!;
       if (s.done[d] === 1) continue;
       let q = s.fpiece[c]!;
+      const dry = q < 0;
       if (q >= 0 && has(s, d, q)) {
         release(s, d, q);
         q = s.fpiece[c] = -1;
       }
-      if (q < 0 && s.lacks[s.rev[c]!]! > 0) q = s.fpiece[c] = pickPiece(s, d, u);
-      if (q >= 0) addFlow(s, net, u, d, c);
+      if (q < 0 && s.lacks[s.rev[c]!]! > 0) {
+        q = s.fpiece[c] = pickPiece(s, d, u);
+        if (q >= 0 && dry && wait > 0) s.readyAt[c] = t + wait;
+      }
+      if (q >= 0 && (wait === 0 || t >= s.readyAt[c]! - 1e-9)) addFlow(s, net, u, d, c);
     }
   }
   for (let d = 0; d < N; d++) {

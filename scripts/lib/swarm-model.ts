@@ -19,17 +19,20 @@
  *   most endgamePieces are missing; superseeding at the head
  *   (seederPolicy); a web-seed stream from the head's uplink (webSeed "always", or "fallback"
  *   after stallSeconds without a byte); transport "http" is the web seed alone.
- * - Flows share links max-min fairly (share()), scaled by `efficiency` for protocol overhead.
- * - A complete node drops its connections to other seeders and leaves seedTail seconds later.
+ * - Flows share links max-min fairly (share()), scaled by `efficiency` for protocol overhead; a
+ *   node's uplink by uplinkShare too, the head's by headUplinkShare. A connection that can carry
+ *   a piece again after its request pipeline ran dry (or after an unchoke) waits requestLatency.
+ * - A complete node drops its connections to other seeders and leaves seedTail seconds later,
+ *   or once it has uploaded seedRatio × S.
  *
- * Simplifications (each a candidate for calibration against docs/benchmarks.md): bytes flow as
- * a fluid at whole-byte granularity, so there is no 16 KiB block, request latency, TCP slow
- * start, handshake or disk time; a piece is shareable only once complete, and a HAVE reaches
- * peers at once; rarest-first looks at a random window of pieceSample candidates, not all;
- * endgame duplicates cost no bytes; superseeding keeps BEP 16's "every piece once before any
- * twice" but not its wait for a piece to be seen elsewhere, and ends once every piece has
- * been on some node; the optimistic slot rotates by time, not by aria2c's round counter; a
- * leecher connects while below maxPeers (aria2c stops at 80 % once the download is fast).
+ * Simplifications (requestLatency and uplinkShare stand for what some of them cost, fitted by
+ * scripts/swarm-calibrate.ts against the emulated cluster): bytes flow as a fluid at whole-byte
+ * granularity, so there is no 16 KiB block, TCP slow start, handshake or disk time; a piece is
+ * shareable only once complete, and a HAVE reaches peers at once; rarest-first looks at a
+ * random window of pieceSample candidates, not all; endgame duplicates cost no bytes;
+ * superseeding keeps BEP 16's "every piece once before any twice" but not its wait for a piece
+ * to be seen elsewhere, and ends once every piece has been on some node; a leecher connects
+ * while below maxPeers (aria2c stops at 80 % once the download is fast).
  * Cost: state is typed arrays and bitsets, about 7 bytes per node × piece (10,000 nodes ×
  * 1,024 pieces ran in ~260 MB and 15-25 s on a shared 2-core machine); the work per piece a
  * node completes is one HAVE per connection and a pick over P/32 bitset words.
@@ -57,6 +60,16 @@ export interface SwarmParams {
   /** Time step (s) and payload share of the wire rate. */
   dt: number;
   efficiency: number;
+  /**
+   * Calibrated against the emulated cluster (scripts/swarm-calibrate.ts), 1 and 0 by default:
+   * the share of its uplink a node's aria2c keeps busy while it has peers to serve (the head's
+   * seeder: headUplinkShare), and the seconds from a connection being able to carry a piece
+   * (an unchoke, or a HAVE that gives the downloader something to ask for after its request
+   * pipeline ran dry) to its first bytes: a request round trip and the clients' event loops.
+   */
+  uplinkShare: number;
+  headUplinkShare: number;
+  requestLatency: number;
   startSpread: number;
   startTimes?: ArrayLike<number>;
   announceInterval: number;
@@ -71,6 +84,8 @@ export interface SwarmParams {
   optimisticUnchoke: boolean;
   rechokePeriod: number;
   optimisticPeriod: number;
+  /** Redraw the optimistic peer every k-th choke round (aria2c: 3); 0: every optimisticPeriod s. */
+  optimisticRounds: number;
   rechokeOnInterest: boolean;
   slotsCountUninterested: boolean;
   /** Rarest by d's connected peers (BitTorrent), or by every node (cheaper for large N). */
@@ -78,6 +93,8 @@ export interface SwarmParams {
   pieceSample: number;
   endgamePieces: number;
   seedTail: number;
+  /** A complete node also leaves once it has uploaded seedRatio × S (aria2c --seed-ratio). */
+  seedRatio: number;
   fairnessRounds: number;
   /** Simulated seconds before giving up (0: from the HTTP floor, with room to spare). */
   maxTime: number;
@@ -103,6 +120,9 @@ export const SWARM_DEFAULTS: Omit<SwarmParams, "nodes"> = {
   stallSeconds: 20,
   dt: 0.1,
   efficiency: 0.95,
+  uplinkShare: 1,
+  headUplinkShare: 1,
+  requestLatency: 0,
   startSpread: 0,
   announceInterval: 5,
   numwant: 50,
@@ -115,12 +135,14 @@ export const SWARM_DEFAULTS: Omit<SwarmParams, "nodes"> = {
   optimisticUnchoke: true,
   rechokePeriod: 10,
   optimisticPeriod: 30,
+  optimisticRounds: 3,
   rechokeOnInterest: true,
   slotsCountUninterested: true,
   rarity: "peers",
   pieceSample: 16,
   endgamePieces: 20,
   seedTail: Number.POSITIVE_INFINITY,
+  seedRatio: Number.POSITIVE_INFINITY,
   fairnessRounds: 4,
   maxTime: 0,
   seed: 1,
@@ -157,6 +179,9 @@ export function resolveParams(o: SwarmOptions): SwarmParams {
   if (!(p.imageBytes > 0 && p.pieceBytes > 0)) bad("image and piece sizes must be positive");
   if (Math.ceil(p.imageBytes / p.pieceBytes) > 2 ** 20) bad("more than 2^20 pieces");
   if (!(p.nodeBps > 0 && p.headBps > 0 && p.dt > 0 && p.efficiency > 0)) bad("rates and dt must be positive");
+  if (!(p.uplinkShare > 0 && p.uplinkShare <= 1 && p.headUplinkShare > 0 && p.headUplinkShare <= 1))
+    bad("uplink shares must be in (0, 1]");
+  if (!(p.requestLatency >= 0 && p.seedRatio >= 0)) bad("requestLatency and seedRatio must be >= 0");
   if (p.rackSize > 0 && !(p.rackBps > 0)) bad("rackBps must be positive with racks");
   if (p.numwant < 1 || p.maxPeers < 1 || p.headMaxPeers < 1) bad("numwant and peer limits must be >= 1");
   const counts = [p.uploadSlots, p.headUploadSlots, p.numwant, p.maxPeers, p.headMaxPeers];
@@ -200,7 +225,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
     }
     for (let d = 0; d < N; d++) {
       if (s.live[d] !== 1) continue;
-      if (leaveAt[d]! <= t) {
+      if (leaveAt[d]! <= t || (s.done[d] === 1 && tally.uploaded[d]! >= p.seedRatio * p.imageBytes)) {
         leave(s, d);
         continue;
       }
@@ -214,7 +239,7 @@ export function simulateSwarm(options: SwarmOptions): SwarmResult {
         const periodic = t >= s.nextRechoke[h]!;
         if (s.live[h] === 1 && (periodic || s.rechokeDue[h])) rechoke(s, h, t, periodic);
       }
-    buildFlows(s, net);
+    buildFlows(s, net, t);
     share(net, p.fairnessRounds);
     deliver(s, net, tally, t);
     for (let i = 0; i < net.nDone; i++) {

@@ -128,7 +128,8 @@ export function leave(s: SwarmState, d: number): void {
  * downloaders, which also keeps a seeder on the peers it is serving, as aria2c's seeder does).
  * Ties are random. With `slotsCountUninterested` a leecher ranks every peer, interested or not,
  * and a slot that falls to an uninterested one stays empty (aria2c's regularUnchoke counts
- * them). One optimistic slot goes to a random other interested peer, kept optimisticPeriod.
+ * them). One optimistic slot goes to a random other interested peer, drawn again every
+ * optimisticRounds-th round (or after optimisticPeriod seconds when optimisticRounds is 0).
  */
 export function rechoke(s: SwarmState, u: number, t: number, periodic: boolean): void {
   const { p } = s;
@@ -158,26 +159,44 @@ export function rechoke(s: SwarmState, u: number, t: number, periodic: boolean):
     picks[n++] = c;
   }
   let want = 0;
+  // Every candidate gets a regular slot (the head node's seeder unchokes all): no ranking.
+  const ranked = n > regular;
   for (let k = 0; k < Math.min(regular, n); k++) {
     let best = k;
-    for (let j = k + 1; j < n; j++) if (keys[j]! > keys[best]!) best = j;
+    for (let j = k + 1; ranked && j < n; j++) if (keys[j]! > keys[best]!) best = j;
     const c = picks[best]!;
     [keys[best], picks[best]] = [keys[k]!, picks[k]!];
     picks[k] = c;
     if (s.lacks[s.rev[c]!]! > 0) s.wanted[want++] = c;
   }
-  if (p.optimisticUnchoke && slots > 0) want = optimistic(s, u, t, Math.min(regular, n), n, want);
+  // aria2c redraws its optimistic peer every third choke round, whatever started the round
+  // (BtLeecherStateChoke round_); with optimisticRounds 0 the draw holds optimisticPeriod.
+  const k = p.optimisticRounds;
+  const redraw = k > 0 ? s.round[u] === 0 : t >= s.optUntil[u]!;
+  if (k > 0) s.round[u] = (s.round[u]! + 1) % k;
+  if (p.optimisticUnchoke && slots > 0) want = optimistic(s, u, t, Math.min(regular, n), n, want, redraw);
+  for (let i = 0; i < want; i++) s.keep[s.wanted[i]!] = 1;
   for (let i = s.ucount[u]! - 1; i >= 0; i--) {
     const c = s.ulist[s.uoff[u]! + i]!;
-    let kept = false;
-    for (let j = 0; j < want; j++) kept ||= s.wanted[j] === c;
-    if (!kept) setUnchoked(s, u, c, false);
+    if (!s.keep[c]) setUnchoked(s, u, c, false);
   }
-  for (let i = 0; i < want; i++) if (!s.unchoked[s.wanted[i]!]) setUnchoked(s, u, s.wanted[i]!, true);
+  for (let i = 0; i < want; i++) {
+    const c = s.wanted[i]!;
+    s.keep[c] = 0;
+    if (!s.unchoked[c]) setUnchoked(s, u, c, true);
+  }
 }
 
-/** Keeps the optimistic peer until optUntil, else draws one among picks[from..n). */
-function optimistic(s: SwarmState, u: number, t: number, from: number, n: number, want: number): number {
+/** Keeps the optimistic peer unless `redraw` (or it is gone), else draws one among picks[from..n). */
+function optimistic(
+  s: SwarmState,
+  u: number,
+  t: number,
+  from: number,
+  n: number,
+  want: number,
+  redraw: boolean,
+): number {
   let count = 0;
   let keep = -1;
   for (let j = from; j < n; j++) {
@@ -186,7 +205,7 @@ function optimistic(s: SwarmState, u: number, t: number, from: number, n: number
     s.picks[from + count++] = c;
     if (s.peer[c] === s.optPeer[u]) keep = c;
   }
-  if (keep < 0 || t >= s.optUntil[u]!) {
+  if (keep < 0 || redraw) {
     if (count === 0) return want;
     keep = s.picks[from + Math.floor(s.rng() * count)]!;
     s.optPeer[u] = s.peer[keep]!;

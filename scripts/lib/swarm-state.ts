@@ -42,12 +42,14 @@ export interface SwarmState {
   gaveOld: Float32Array;
   unchoked: Uint8Array; // the owner unchokes the peer
   fpiece: Int32Array; // the piece the owner is sending the peer (-1 none)
+  readyAt: Float64Array; // when that piece's first bytes may flow (requestLatency after the pick)
   // unchoke lists: host h's unchoked slots are ulist[uoff[h] .. uoff[h]+ucount[h]-1]
   uoff: Int32Array;
   ulist: Int32Array;
   ucount: Int32Array;
   optPeer: Int32Array;
   optUntil: Float64Array;
+  round: Uint8Array; // choke rounds since the optimistic peer was drawn (optimisticRounds)
   nextRechoke: Float64Array;
   rechokeDue: Uint8Array;
   // tracker: hosts in the swarm, those it knows hold pieces, announce answers
@@ -72,10 +74,10 @@ export interface SwarmState {
   lastProgress: Float64Array;
   ssOrder: Int32Array;
   ssCursor: number;
-  // choke scratch
-  keys: Float64Array;
+  keys: Float64Array; // choke scratch: keys, picks, wanted; keep (per slot: chosen this round)
   picks: Int32Array;
   wanted: Int32Array;
+  keep: Uint8Array;
 }
 
 /** mulberry32: a small seeded PRNG, so every run with the same seed is the same run. */
@@ -150,11 +152,13 @@ export function createState(p: SwarmParams): SwarmState {
     gaveOld: new Float32Array(C),
     unchoked: new Uint8Array(C),
     fpiece: new Int32Array(C).fill(-1),
+    readyAt: new Float64Array(C),
     uoff,
     ulist: new Int32Array(uoff[H]!),
     ucount: new Int32Array(H),
     optPeer: new Int32Array(H).fill(-1),
     optUntil: new Float64Array(H),
+    round: new Uint8Array(H),
     nextRechoke: new Float64Array(H),
     rechokeDue: new Uint8Array(H),
     active: new Int32Array(N),
@@ -180,6 +184,7 @@ export function createState(p: SwarmParams): SwarmState {
     keys: new Float64Array(maxCap),
     picks: new Int32Array(maxCap),
     wanted: new Int32Array(Math.max(p.uploadSlots, p.headUploadSlots)),
+    keep: new Uint8Array(C),
   };
 }
 
