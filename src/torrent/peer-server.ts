@@ -61,12 +61,12 @@ interface Conn {
   reader?: MessageReader;
   fast: boolean;
   queue: [number, number, number][];
+  unchoked?: boolean;
   backlog?: Uint8Array;
   timer?: ReturnType<typeof setTimeout>;
 }
 
-/** requests queued per connection; more are rejected */
-const MAX_QUEUE = 256;
+const MAX_QUEUE = 256; // requests queued per connection; more are rejected
 export function createPeerServer(o: PeerServerOptions) {
   const torrents = new Map<string, Torrent>();
   const all = new Set<Conn>();
@@ -148,8 +148,12 @@ export function createPeerServer(o: PeerServerOptions) {
         c.queue = c.queue.filter((r) => !(r[0] === w[0] && r[1] === w[1] && r[2] === w[2]));
         break;
       }
+      case MSG.interested:
+        if (!c.unchoked) send(c, encodeMessage(MSG.unchoke)); // once: webtorrent 3 misses an early one
+        c.unchoked = true;
+        break;
       default:
-        break; // choke, unchoke, interested, not interested, extensions: nothing to do for a seed
+        break; // choke, unchoke, not interested, extensions: nothing to do for a seed
     }
     announce(c);
     return true;
@@ -171,9 +175,9 @@ export function createPeerServer(o: PeerServerOptions) {
     c.reader = new MessageReader(Math.max(64, 1 + Math.ceil(t.pieces / 8)));
     send(c, encodeHandshake(t.infohash, o.peerId));
     if (t.plan.plain) {
-      send(c, c.fast ? encodeMessage(MSG.haveAll) : fullBitfield(t.pieces));
+      // a full BITFIELD, not HAVE_ALL: webtorrent 3 stays interested and never requests after HAVE_ALL
+      send(c, fullBitfield(t.pieces));
     } else if (c.fast) send(c, encodeMessage(MSG.haveNone));
-    send(c, encodeMessage(MSG.unchoke));
     announce(c);
     const rest = c.hs.subarray(HANDSHAKE_LENGTH);
     if (rest.length > 0) data(c, rest);

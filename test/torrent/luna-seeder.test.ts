@@ -112,11 +112,13 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
   expect(unknown.closed).toBe(true);
   expect(unknown.got.length).toBe(0);
 
-  // A real handshake: HAVE_NONE, UNCHOKE and a few offers (HAVE), never the whole image.
+  // A real handshake: HAVE_NONE and a few offers (HAVE), never the whole image; no UNCHOKE
+  // before the peer says it is interested.
   const hello = await talk(port, [encodeHandshake(swarm.version.infohash, me)], 500);
   expect(hello.got.subarray(0, 20).toString("latin1")).toBe("\x13BitTorrent protocol");
   const got = ids(hello.got);
-  expect(got.slice(0, 2)).toEqual([MSG.haveNone, MSG.unchoke]);
+  expect(got[0]).toBe(MSG.haveNone);
+  expect(got).not.toContain(MSG.unchoke);
   const haves = got.filter((i) => i === MSG.have).length;
   expect(haves).toBeGreaterThanOrEqual(2);
   expect(haves).toBeLessThan(10);
@@ -128,8 +130,9 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
     for (let at = 68; at + 9 <= got.length; at += 4 + got.readUInt32BE(at))
       if (got[at + 4] === MSG.have) offered.add(got.readUInt32BE(at + 5));
     const never = [...Array(pieces).keys()].find((i) => !offered.has(i)) as number;
-    return [encodeMessage(MSG.request, never, 0, 16384)];
+    return [encodeMessage(MSG.interested), encodeMessage(MSG.request, never, 0, 16384)];
   });
+  expect(ids(rejected.got)).toContain(MSG.unchoke);
   expect(ids(rejected.got)).toContain(MSG.reject);
   expect(ids(rejected.got)).not.toContain(MSG.piece);
 

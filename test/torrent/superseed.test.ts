@@ -88,7 +88,7 @@ describe("super-seeding plan", () => {
 
   test("plain mode from the start announces every piece", () => {
     const plan = createSuperSeed({ pieces: 3, plain: true });
-    expect(plan.offers(plan.addPeer()).length).toBe(0); // announced as a whole (HAVE_ALL)
+    expect(plan.offers(plan.addPeer()).length).toBe(0); // announced as a whole (a full BITFIELD)
     expect(plan.plain).toBe(true);
   });
 });
