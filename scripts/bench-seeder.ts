@@ -58,7 +58,8 @@ for (let round = 0; round < runs; round++) {
             })()
           : procCpuSeconds(peer) - p0;
       const mb = swarm.version.size / 1e6;
-      const row = (results[engine] ??= { seconds: [], msPerMB: [] });
+      results[engine] ??= { seconds: [], msPerMB: [] };
+      const row = results[engine];
       row.seconds.push(seconds);
       row.msPerMB.push((1000 * cpu) / mb);
       console.error(
