@@ -38,9 +38,9 @@ Not modelled: the machine (rows with the CPU busy > 60 % are INVALID and left ou
 CPU below that is folded into the fit); each node's own start (every node's time counts from
 its own install.request, the model starts them together); TCP under the tbf shaper (slow start,
 queues, bursts), 16 KiB blocks and disk, except as the two fitted parameters absorb them;
-super-seeding's three offers per peer (the model keeps one piece per connection in flight, and
-luna's seeder has changed since this bench: commit 0c7b366 keeps at most 16 first copies in
-flight over all peers, which neither the bench rows nor the model include). The
+super-seeding's offers (up to 3 per peer and at most 16 first copies in flight over all peers
+in luna's seeder, which the bench rows include; the model keeps one piece per connection in
+flight). The
 fitted values are for 10 Mbit/s shaped links and 64 KiB pieces; the predictions below carry them
 to 1 Gb/s links and 1 MiB pieces unchanged, which is pessimistic for requestLatency (a round trip
 costs less at 1 Gb/s) and optimistic where aria2c's CPU, not the link, would be the limit.`;
