@@ -3,6 +3,7 @@
  * from a cluster-sim result (or from the HTTP floor when plain HTTP is skipped at large N), the
  * Markdown table, the N = 1 floor checks and the run's header. Pure: no processes, no files.
  */
+import type { SimResult } from "./cluster-sim.ts";
 import type { NodeBytes } from "./sim-account.ts";
 
 export const MODES = ["http", "stock", "torrent0", "torrent"] as const;
@@ -52,16 +53,8 @@ export interface StormRow extends Profile {
   peerUploaded: Record<string, number>;
 }
 
-/** What runClusterSim returns that a row needs (kept structural so this file stays pure). */
-export interface SimLike {
-  nodes: { name: string; ok: boolean; seconds: number | undefined; treeHash: string; bytes: NodeBytes }[];
-  wallSeconds: number;
-  headTxBytes: number;
-  imageBytes: number;
-  cpuBusy: number;
-  pieceLength: number;
-  peerUploaded: Record<string, number>;
-}
+/** What runClusterSim returns that a row needs (a type only: this file stays pure). */
+export type SimLike = Omit<SimResult, "seederFrozenAt" | "timeline">;
 
 const floors = (p: Profile, n: number, imageBytes: number) => ({
   floorNode: (imageBytes * 8) / (p.nodeMbit * 1e6),
