@@ -2,8 +2,9 @@
  * The head node's seeder as a peer of our own (peer-server.ts) inside the daemon, with
  * super-seeding: the head node sends each piece once before it sends any twice, and the nodes
  * trade the rest (docs/benchmarks.md, "Boot storm"). The same service interface as the aria2c
- * seeder (seeder.ts), which stays selectable (`luna daemon --seeder aria2c`): it follows the
- * store, serving new packed versions and dropping removed ones without a restart.
+ * seeder (seeder.ts), which stays selectable (`seeder = "aria2c"` under [daemon] in luna.conf,
+ * or LUNA_SEEDER=aria2c): it follows the store, serving new packed versions and dropping
+ * removed ones without a restart.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
