@@ -6,13 +6,12 @@
  * or LUNA_SEEDER=aria2c): it follows the store, serving new packed versions and dropping
  * removed ones without a restart.
  */
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import bencode from "bencode";
 import type { PeerOut } from "./announce.ts";
 import { createPeerServer, type PeerServer } from "./peer-server.ts";
-import { SEEDER_PEER_ID_PREFIX, type SeederOptions, type SeederStats } from "./seeder.ts";
-import { seedableVersions } from "./versions.ts";
+import type { SeederOptions, SeederStats } from "./seeder.ts";
+import { onceReporter, seedableVersions, seederPeerId } from "./versions.ts";
 
 export interface LunaSeederOptions extends Omit<SeederOptions, "aria2c" | "uploadLimit"> {
   /** false: plain seeding, every piece announced at once (for comparison) */
@@ -34,19 +33,14 @@ function torrentShape(bytes: Uint8Array): { pieceLength: number; length: number 
 }
 
 export function createLunaSeeder(o: LunaSeederOptions) {
-  const peerId = Buffer.from(SEEDER_PEER_ID_PREFIX + randomBytes(13).toString("hex").slice(0, 13));
+  const peerId = Buffer.from(seederPeerId());
   let server: PeerServer | undefined;
   let stopped = true;
   let timer: ReturnType<typeof setInterval> | undefined;
   let scanning: Promise<void> | undefined;
   const serving = new Map<string, string>(); // torrent file name → infohash
-  let reported = new Set<string>();
-  let seen = new Set<string>();
-  const fail = (msg: string, f: Record<string, unknown>) => {
-    const key = msg + JSON.stringify(f);
-    if (!reported.has(key) && !seen.has(key)) o.log.error(msg, f);
-    seen.add(key);
-  };
+  const reports = onceReporter(o.log);
+  const fail = reports.fail;
 
   function listen(range: [number, number]): PeerServer | undefined {
     const ports =
@@ -100,8 +94,7 @@ export function createLunaSeeder(o: LunaSeederOptions) {
     scanning ??= scan()
       .catch((e) => o.log.warn("seeder scan failed", { error: String(e) }))
       .finally(() => {
-        reported = seen;
-        seen = new Set();
+        reports.endScan();
         scanning = undefined;
       });
     return scanning;

@@ -13,12 +13,11 @@
  * verifying costs aria2c ~2 s of CPU per GB and webtorrent ~20 s.
  * See docs/benchmarks.md ("Head-node seeder").
  */
-import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Store } from "../domain/store.ts";
 import type { PeerOut } from "./announce.ts";
 import { type Aria2, freePort, startAria2 } from "./aria2.ts";
-import { seedableVersions } from "./versions.ts";
+import { onceReporter, seedableVersions, seederPeerId } from "./versions.ts";
 
 export interface SeederLog {
   info(m: string, f?: Record<string, unknown>): void;
@@ -51,9 +50,6 @@ export interface SeederStats {
   mseHandshakes?: number;
 }
 
-/** Head-node seeders announce this peer-id prefix (and scripts find the process by it). */
-export const SEEDER_PEER_ID_PREFIX = "-LUNA1-";
-
 interface Seeding {
   gid: string;
   infohash: string;
@@ -68,8 +64,7 @@ interface Status {
 }
 
 export function createSeeder(o: SeederOptions) {
-  // 20 bytes, so aria2c uses it as the whole peer id and the tracker can hand out the real one.
-  const peerId = SEEDER_PEER_ID_PREFIX + randomBytes(13).toString("hex").slice(0, 13);
+  const peerId = seederPeerId();
   const seeding = new Map<string, Seeding>(); // by torrent file name
   const broken = new Set<string>(); // versions aria2c refused
   let engine: Aria2 | undefined;
@@ -80,14 +75,8 @@ export function createSeeder(o: SeederOptions) {
   let uploadedGone = 0;
   let stats: SeederStats = { uploaded: 0, torrents: 0, peers: 0 };
   let scanError = "";
-  // Failures are logged once while they last (seen at the previous scan), not at every rescan.
-  let reported = new Set<string>();
-  let seen = new Set<string>();
-  const fail = (msg: string, f: Record<string, unknown>) => {
-    const key = msg + JSON.stringify(f);
-    if (!reported.has(key) && !seen.has(key)) o.log.error(msg, f);
-    seen.add(key);
-  };
+  const reports = onceReporter(o.log);
+  const fail = reports.fail;
 
   async function ensureEngine(range: [number, number] | undefined): Promise<Aria2 | undefined> {
     if (engine) return engine;
@@ -197,8 +186,7 @@ export function createSeeder(o: SeederOptions) {
         scanError = String(e);
       })
       .finally(() => {
-        reported = seen;
-        seen = new Set();
+        reports.endScan();
         scanning = undefined;
       });
     return scanning;
