@@ -23,6 +23,8 @@ export interface SuperPeer {
   firsts: number;
   /** how many pieces it has */
   count: number;
+  /** every piece has been announced to it (plain mode): nothing more to offer, ever */
+  done: boolean;
 }
 
 export interface SuperSeedOptions {
@@ -93,9 +95,13 @@ export function createSuperSeed(o: SuperSeedOptions) {
         offered: new Set(),
         firsts: 0,
         count: 0,
+        done: false,
       };
       peers.add(p);
-      if (plain) p.announced.fill(1);
+      if (plain) {
+        p.announced.fill(1);
+        p.done = true;
+      }
       return p;
     },
     /** The peer left: the pieces only it held must be offered again. */
@@ -132,14 +138,18 @@ export function createSuperSeed(o: SuperSeedOptions) {
      */
     offers(p: SuperPeer): number[] {
       const out: number[] = [];
+      // Called after every message a peer sends: return early when there is nothing to do.
+      if (p.done) return out;
       if (plain) {
         for (let i = 0; i < P; i++)
           if (!p.announced[i]) {
             p.announced[i] = 1;
             out.push(i);
           }
+        p.done = true;
         return out;
       }
+      if (p.offered.size >= depth || inFlight >= maxInFlight) return out;
       // Turns: a free slot goes to a peer with the fewest first copies so far.
       let fewest = Number.POSITIVE_INFINITY;
       for (const q of peers) if (q.offered.size < depth && q.count < P) fewest = Math.min(fewest, q.firsts);
