@@ -5,6 +5,8 @@
  * mangle into UTF-8. https://www.bittorrent.org/beps/bep_0003.html
  */
 import bencode from "bencode";
+import ipaddr from "ipaddr.js";
+import { checkName } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
 import { canonicalIp } from "../domain/net/ip.ts";
 
@@ -18,7 +20,11 @@ export interface Announce {
   event: "" | "started" | "completed" | "stopped";
   numwant: number;
   compact: boolean;
+  /** the `ip=` the peer claims; honoured only from loopback (see peerAddress) */
   ip: string | undefined;
+  /** the node's name and boot credential, when its announce URL carries them (`?node=..&token=..`) */
+  node: string | undefined;
+  token: string | undefined;
 }
 
 const bad = (why: string) => new AppError("INVALID_ARGUMENT", why);
@@ -90,6 +96,25 @@ function twenty(q: Map<string, Uint8Array[]>, key: string): string {
   return hex(v);
 }
 
+/** `node=`: a node name, by the store's naming rule (at most 63 characters). */
+function nodeParam(q: Map<string, Uint8Array[]>): string | undefined {
+  const v = str(q, "node");
+  if (v === undefined) return undefined;
+  try {
+    return checkName("node", v);
+  } catch {
+    throw bad("invalid node: give 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  }
+}
+
+/** `token=`: the node's boot credential, hex (lower-cased), at most 128 digits. */
+function tokenParam(q: Map<string, Uint8Array[]>): string | undefined {
+  const v = str(q, "token");
+  if (v === undefined) return undefined;
+  if (!/^[0-9a-fA-F]{1,128}$/.test(v)) throw bad("invalid token: give 1-128 hex digits");
+  return v.toLowerCase();
+}
+
 export function parseAnnounce(url: string, maxPeers: number): Announce {
   const q = rawQuery(url);
   const event = str(q, "event") ?? "";
@@ -116,7 +141,28 @@ export function parseAnnounce(url: string, maxPeers: number): Announce {
     numwant: Math.min(int(q, "numwant", 50, 100_000), maxPeers),
     compact: str(q, "compact") !== "0",
     ip: peerIp,
+    node: nodeParam(q),
+    token: tokenParam(q),
   };
+}
+
+/**
+ * The address a peer is stored under: the socket's. A peer's own `ip=` would let anyone plant
+ * peers for any address, so it is honoured only from loopback, where test setups run several
+ * peers on one host; from anywhere else it is ignored (`ignored` says it differed). Undefined
+ * when the socket's address is not an address (no socket, as in `app.handle`).
+ */
+export function peerAddress(
+  remote: string,
+  claimed: string | undefined,
+): { ip: string; ignored: boolean } | undefined {
+  if (!ipaddr.isValid(remote)) return undefined;
+  // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; peers are stored as a.b.c.d.
+  const socket = ipaddr.process(remote);
+  const ip = socket.toString();
+  if (claimed === undefined) return { ip, ignored: false };
+  if (socket.range() === "loopback") return { ip: claimed, ignored: false };
+  return { ip, ignored: claimed !== ip };
 }
 
 export function parseScrape(url: string): string[] {

@@ -2,8 +2,11 @@
  * The BitTorrent tracker inside the daemon (`/announce`, `/scrape`). Peers are kept in the
  * store, so several head nodes sharing one MongoDB see one swarm; each daemon reads them into
  * a view at most once a second, so a storm of announces costs one store write each and no
- * scans. Only info-hashes of packed image versions are tracked; the head node's seeder is
- * always among the peers returned; peers behind the requester's own switch come first.
+ * scans. Only info-hashes of packed image versions are tracked, and an unknown one is refused
+ * from that view with no store access (a flood of them must not starve the boot routes). A
+ * peer is stored under its socket's address (`ip=` only from loopback) and, when `admit` is
+ * given, only if its boot credential is admitted. The head node's seeder is always among the
+ * peers returned; peers behind the requester's own switch come first.
  */
 import type { Peer } from "../domain/model.ts";
 import { newId, type Store } from "../domain/store.ts";
@@ -15,6 +18,7 @@ import {
   type PeerOut,
   parseAnnounce,
   parseScrape,
+  peerAddress,
   scrapeBody,
 } from "./announce.ts";
 
@@ -24,6 +28,11 @@ export interface TrackerOptions {
   /** head-node seeders of a torrent, always returned */
   seeders: (infohash: string) => PeerOut[];
   log: { warn(msg: string, f?: Record<string, unknown>): void };
+  /**
+   * Whether a peer may join: `ip` is the address it would be stored under, `node` and `token`
+   * what its announce URL carries. Absent: every peer is admitted. A throw refuses.
+   */
+  admit?: (a: { ip: string; node?: string; token?: string; infohash: string }) => boolean | Promise<boolean>;
 }
 
 interface View {
@@ -44,7 +53,18 @@ const reply = (body: Uint8Array, status = 200) =>
 export function createTracker(o: TrackerOptions) {
   let view: View | undefined;
   let loading: Promise<View> | undefined;
-  const stats = { announces: 0, refused: 0, scrapes: 0 };
+  const stats = {
+    announces: 0,
+    /** malformed announces (bad parameters, no socket address) */
+    malformed: 0,
+    /** announces for an info-hash that is not a packed image version */
+    unknown: 0,
+    /** announces refused by `admit` */
+    refused: 0,
+    /** announces whose `ip=` was not honoured (not from loopback, and not the socket's address) */
+    ipIgnored: 0,
+    scrapes: 0,
+  };
 
   const load = async (): Promise<View> => {
     const cluster = await o.store.byName("cluster", "general");
@@ -71,7 +91,7 @@ export function createTracker(o: TrackerOptions) {
       });
     }
     return {
-      at: Date.now(),
+      at: o.now().getTime(),
       peers,
       known,
       interval,
@@ -82,7 +102,7 @@ export function createTracker(o: TrackerOptions) {
   };
 
   const current = async (): Promise<View> => {
-    if (view && Date.now() - view.at < 1000) return view;
+    if (view && Math.abs(o.now().getTime() - view.at) < 1000) return view;
     loading ??= load().finally(() => {
       loading = undefined;
     });
@@ -116,6 +136,23 @@ export function createTracker(o: TrackerOptions) {
       }
     });
     return peer;
+  }
+
+  async function admitted(a: Announce, ip: string): Promise<boolean> {
+    if (!o.admit) return true;
+    try {
+      return (
+        (await o.admit({
+          ip,
+          infohash: a.infohash,
+          ...(a.node !== undefined ? { node: a.node } : {}),
+          ...(a.token !== undefined ? { token: a.token } : {}),
+        })) === true
+      );
+    } catch (e) {
+      o.log.warn("announce refused: the credential check failed", { node: a.node, error: String(e) });
+      return false;
+    }
   }
 
   function pick(v: View, a: Announce, ip: string): PeerOut[] {
@@ -152,15 +189,29 @@ export function createTracker(o: TrackerOptions) {
       try {
         a = parseAnnounce(url, v.maxPeers);
       } catch (e) {
-        stats.refused++;
+        stats.malformed++;
         return reply(failure((e as Error).message), 400);
       }
-      if (!v.known.has(a.infohash) && !(await load()).known.has(a.infohash)) {
-        stats.refused++;
-        o.log.warn("announce for an unknown torrent refused", { infohash: a.infohash, ip: remoteIp });
+      // From the view only: reloading on an unknown hash let a flood of them re-read the store.
+      if (!v.known.has(a.infohash)) {
+        const n = ++stats.unknown;
+        // Logged at the 1st, 2nd, 4th, 8th… so a flood cannot fill the log.
+        if ((n & (n - 1)) === 0)
+          o.log.warn("announces for unknown torrents refused", { count: n, infohash: a.infohash });
         return reply(failure("unknown torrent: not a packed luna image"));
       }
-      const ip = a.ip ?? remoteIp;
+      const address = peerAddress(remoteIp, a.ip);
+      if (!address) {
+        stats.malformed++;
+        return reply(failure("the peer's address is unknown"), 400);
+      }
+      if (address.ignored) stats.ipIgnored++;
+      const { ip } = address;
+      if (!(await admitted(a, ip))) {
+        stats.refused++;
+        const whose = a.node ? `for node ${a.node}` : "(the announce names no node)";
+        return reply(failure(`announce refused: this peer has no valid boot credential ${whose}`));
+      }
       const peer = await record(a, ip);
       if (a.event === "stopped") v.peers.delete(peer.name);
       else v.peers.set(peer.name, peer);

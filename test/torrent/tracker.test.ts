@@ -1,7 +1,8 @@
 /**
- * The tracker through the app (`/announce`, `/scrape`), with peers in a real SQLite store:
- * only packed images are tracked, compact and plain peer lists, the seeder always first,
- * `stopped` forgets a peer, and malformed announces are refused without storing anything.
+ * The tracker through the app listening on 127.0.0.1 (`/announce`, `/scrape`), with peers in a
+ * real SQLite store: only packed images are tracked, compact and plain peer lists, the seeder
+ * always first, `stopped` forgets a peer, and malformed announces are refused without storing
+ * anything. Several peers share 127.0.0.1 here through `ip=`, which loopback may still send.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import bencode from "bencode";
@@ -20,6 +21,7 @@ describe("tracker", () => {
   let fx: ClusterFixture;
   let get: (path: string) => Promise<Response>;
   let tracker: Tracker;
+  let stop = async () => {};
   beforeAll(async () => {
     fx = await clusterFixture();
     tracker = createTracker({
@@ -36,9 +38,14 @@ describe("tracker", () => {
       counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
       tracker,
     });
-    get = (path) => app.handle(new Request(`http://localhost${path}`));
+    const server = app.listen({ hostname: "127.0.0.1", port: 0 });
+    get = (path) => fetch(`http://127.0.0.1:${server.server?.port}${path}`);
+    stop = async () => {
+      await server.stop();
+    };
   });
   afterAll(async () => {
+    await stop();
     await fx[Symbol.asyncDispose]();
   });
 
@@ -108,6 +115,15 @@ describe("tracker", () => {
     expect(await fx.store.dump()).toBe(before);
   });
 
+  test("node= and token= in front of the announce parameters (aria2c's form) are accepted", async () => {
+    const r = await get(
+      `/announce?node=node001&token=${"AB12".repeat(8)}&info_hash=${enc(HASH)}&peer_id=${peerId(6)}&port=6886&ip=10.30.0.6`,
+    );
+    expect(r.status).toBe(200);
+    expect(Object.keys(await decode(r))).toContain("peers");
+    expect(await fx.store.byName("peer", `${HASH}/10.30.0.6/6886`)).toMatchObject({ port: 6886 });
+  });
+
   const BAD = [
     "/announce",
     `/announce?info_hash=${enc("00".repeat(19))}&peer_id=${peerId(1)}&port=1`,
@@ -124,6 +140,14 @@ describe("tracker", () => {
     `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=999.1.1.1`,
     `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=1.2.3.4.5`,
     `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881&ip=.....`,
+    // a node name or boot credential that is not one
+    `/announce?node=&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=${"n".repeat(65)}&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=-node001&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=node%2F001&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=node001&token=&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=node001&token=xyz1&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
+    `/announce?node=node001&token=${"a".repeat(129)}&info_hash=${enc(HASH)}&peer_id=${peerId(1)}&port=6881`,
   ];
   test("a compact answer skips a malformed stored address instead of failing", async () => {
     await fx.store.write(async (tx) => {
