@@ -5,6 +5,7 @@
  */
 import { parseInteger, parseYesNo } from "./common.ts";
 import { AppError } from "./errors.ts";
+import { checkBindPath } from "./input-rules.ts";
 import type { Cluster } from "./model.ts";
 import { canonicalIp } from "./net/ip.ts";
 import { isReserved, networkContaining, release, reserve } from "./network.ts";
@@ -72,6 +73,8 @@ function apply(base: Cluster, input: ClusterInput): Cluster {
         );
       }
       next.nodeprefix = raw;
+    } else if (key === "named_zone_dir" || key === "named_include_file") {
+      next[key] = checkBindPath(key, raw);
     } else if (key === "path") {
       if (!raw.startsWith("/")) throw new AppError("INVALID_ARGUMENT", `Path '${raw}' is not absolute`);
       next.path = raw.replace(/\/+$/, "") || "/";

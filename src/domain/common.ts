@@ -70,21 +70,6 @@ export function parseInteger(
   return n;
 }
 
-/**
- * Kernel options go into the iPXE script's `kernel` line as they are: a newline would start a
- * new iPXE command (e.g. `shell`), so control characters are refused.
- */
-export function checkKernelOptions(flag: string, value: string): string {
-  if (/[\x00-\x1f\x7f]/.test(value)) {
-    throw new AppError(
-      "INVALID_ARGUMENT",
-      `Invalid value for --${flag}: it contains a line break or another control character`,
-      "Give the kernel options on one line, separated by spaces",
-    );
-  }
-  return value;
-}
-
 export async function mustGet<K extends Kind>(tx: StoreReader, kind: K, name: string): Promise<Kinds[K]> {
   const doc = await tx.byName(kind, name);
   if (!doc) throw notFound(kind, name);

@@ -5,6 +5,7 @@
  * /etc/hosts take the plain zones built here.
  */
 import { BMC_IF } from "./group.ts";
+import { isHostLabel } from "./input-rules.ts";
 import type { Group, Network, Node } from "./model.ts";
 import { contains } from "./net/ip.ts";
 import { addressOn, type ClusterSnapshot, ifacesOn, isHostName } from "./netdata.ts";
@@ -61,6 +62,13 @@ export function dnsZones(s: ClusterSnapshot, opts: DnsOptions): { zones: DnsZone
   for (const net of s.networks) {
     if (!isHostName(net.name)) {
       warnings.push(`Skipping network '${net.name}': its name is not a valid DNS zone name`);
+      continue;
+    }
+    // Checked when set; a value stored by an older version would break the whole zone file.
+    if (net.ns_hostname && !isHostLabel(net.ns_hostname)) {
+      warnings.push(
+        `Skipping network '${net.name}': its ns_hostname '${net.ns_hostname}' is not a host name (fix: luna network change ${net.name} --ns_hostname NAME)`,
+      );
       continue;
     }
     const records: DnsRecord[] = [];

@@ -5,8 +5,9 @@
  * removing it gives them back.
  */
 import { assign, releaseIface } from "./addresses.ts";
-import { checkKernelOptions, checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
+import { checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
+import { checkKernelOptions } from "./input-rules.ts";
 import type { Group, GroupInterface } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
 

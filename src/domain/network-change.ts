@@ -5,6 +5,7 @@
  */
 import { mustGet, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
+import { checkNsHostname } from "./input-rules.ts";
 import type { Network } from "./model.ts";
 import * as fl from "./net/freelist.ts";
 import {
@@ -66,7 +67,7 @@ export async function changeNetwork(tx: StoreWriter, name: string, change: Netwo
     const r = reserve(net, change.ns_ip);
     net = { ...r.net, ns_ip: r.ip };
   }
-  if (change.ns_hostname !== undefined) net = { ...net, ns_hostname: change.ns_hostname };
+  if (change.ns_hostname !== undefined) net = { ...net, ns_hostname: checkNsHostname(change.ns_hostname) };
   if (change.include !== undefined) net = { ...net, include: change.include };
   if (change.rev_include !== undefined) net = { ...net, rev_include: change.rev_include };
   if (change.comment !== undefined) net = { ...net, comment: change.comment };

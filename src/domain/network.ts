@@ -7,6 +7,7 @@
  */
 import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
+import { checkNsHostname } from "./input-rules.ts";
 import type { Cluster, Group, Network, Node, OtherDev, Switch } from "./model.ts";
 import * as fl from "./net/freelist.ts";
 import {
@@ -132,7 +133,7 @@ export async function addNetwork(tx: StoreWriter, input: NetworkAdd): Promise<Ne
     prefix: cidr.prefix,
     version: cidr.version,
     freelist: fl.toStored(fl.createFreeList(last)),
-    ns_hostname: input.ns_hostname ?? "",
+    ns_hostname: checkNsHostname(input.ns_hostname ?? ""),
     ns_ip: "",
     include: "",
     rev_include: "",

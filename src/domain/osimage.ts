@@ -3,8 +3,9 @@
  * options, dracut modules) and, once packed, its versions (tarball, torrent, info-hash). The
  * kernels found in the tree are passed in by the caller, so this module stays free of I/O.
  */
-import { checkKernelOptions, checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
+import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
+import { checkKernelOptions } from "./input-rules.ts";
 import type { Node, OsImage, OsImageVersion } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
 

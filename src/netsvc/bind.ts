@@ -122,6 +122,13 @@ export function bindZones(zones: DnsZone[]): { docs: ZoneDoc[]; warnings: string
   return { docs, warnings };
 }
 
+/**
+ * A named.conf string: BIND's lexer reads a backslash as "take the next character as it is"
+ * inside quotes, so escaping `\` and `"` keeps any value inside its string (the zone folder is
+ * checked when set, but `--out DIR` and values stored by older versions come here too).
+ */
+export const namedString = (s: string): string => `"${s.replace(/[\\"]/g, "\\$&")}"`;
+
 /** The named.conf include: one master zone per file, no dynamic updates, no transfers. */
 export function renderNamedInclude(docs: ZoneDoc[], zoneDir: string): string {
   const dir = zoneDir.replace(/\/+$/, "");
@@ -130,7 +137,7 @@ export function renderNamedInclude(docs: ZoneDoc[], zoneDir: string): string {
     '// Include it from named.conf: include "<this file>";',
     ...docs.map(
       (d) =>
-        `zone "${d.zone}" IN { type master; file "${dir}/${d.file}"; allow-update { none; }; allow-transfer { none; }; };`,
+        `zone ${namedString(d.zone)} IN { type master; file ${namedString(`${dir}/${d.file}`)}; allow-update { none; }; allow-transfer { none; }; };`,
     ),
   ];
   return `${lines.join("\n")}\n`;

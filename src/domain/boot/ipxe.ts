@@ -3,6 +3,8 @@
  * the per-node script served at step=discovery (kernel + initrd with Luna's kernel arguments,
  * or a local boot). Pure renderers; golden files in test/fixtures/boot/.
  */
+import { AppError } from "../errors.ts";
+import { ipxeKernelLineProblem } from "../input-rules.ts";
 import type { BootData } from "./boot-data.ts";
 import { bootFileUrl, type Endpoint, lunaUrl } from "./urls.ts";
 
@@ -63,7 +65,17 @@ export function kernelArgs(d: BootData): string {
   if (d.mac) args.push(`luna.mac=${d.mac}`);
   if (staticBoot && d.bootIf) args.push(`luna.ip=${d.bootIf.ip4}/${d.bootIf.prefix4}`);
   args.push(`luna.bootproto=${staticBoot ? "static" : "dhcp"}`, `luna.service=${d.service ? 1 : 0}`);
-  if (d.kernopts.trim()) args.push(d.kernopts.trim());
+  const extra = d.kernopts.trim();
+  // Checked when set; checked again here for values stored by older versions (input-rules.ts).
+  const problem = ipxeKernelLineProblem(extra);
+  if (problem) {
+    throw new AppError(
+      "CONFIG_INVALID",
+      `Refusing to render the boot script of ${d.name}: its kernel options contain ${problem}`,
+      "Set them again with 'luna osimage change --kernopts' or 'luna group change --kernopts'",
+    );
+  }
+  if (extra) args.push(extra);
   return args.join(" ");
 }
 
