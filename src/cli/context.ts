@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, parseStoreSpec } from "../config/config.ts";
 import { AppError } from "../domain/errors.ts";
+import { withTextLimits } from "../domain/limits.ts";
 import type { Store, StoreWriter } from "../domain/store.ts";
 import { openStore } from "../runtime/open-store.ts";
 import type { TextInput } from "./args.ts";
@@ -48,7 +49,8 @@ export function createContext(config: Config, globals: CliContext["globals"] = {
     globals,
     store: () => store(),
     async write(fn, opts) {
-      return (await store(opts?.create === true)).write(fn);
+      // Operator text is checked against the schemas' length limits in every transaction.
+      return (await store(opts?.create === true)).write((tx) => fn(withTextLimits(tx)));
     },
     out: (text) => process.stdout.write(`${text}\n`),
     json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),

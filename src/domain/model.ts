@@ -6,6 +6,18 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 
 const Id = T.String({ minLength: 1 });
+/**
+ * Limits on text an operator writes (checked before every CLI write, see limits.ts): a comment
+ * is a note, a script or a zone include is a page of shell or zone text, a path fits PATH_MAX.
+ * Kernel options: Linux on x86 takes a 2,048-byte command line (COMMAND_LINE_SIZE) and luna's
+ * own arguments use up to about 500 of it (long names, IPv6), so the image's and the group's
+ * options get 768 each and both fit together.
+ */
+export const TEXT_LIMITS = { comment: 1024, kernopts: 768, line: 4096, script: 65536 } as const;
+const Comment = T.String({ maxLength: TEXT_LIMITS.comment });
+const KernOpts = T.String({ maxLength: TEXT_LIMITS.kernopts });
+const Line = T.String({ maxLength: TEXT_LIMITS.line });
+const Script = T.String({ maxLength: TEXT_LIMITS.script });
 const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()]);
 
 export const ClusterSchema = T.Object({
@@ -13,8 +25,8 @@ export const ClusterSchema = T.Object({
   name: T.Literal("general"),
   nodeprefix: T.String(),
   nodedigits: T.Integer({ minimum: 1, maximum: 10 }),
-  path: T.String(),
-  user: T.String(),
+  path: Line,
+  user: Line,
   frontend_address: T.String(),
   frontend_port: T.Integer({ minimum: 1, maximum: 65535 }),
   frontend_https: T.Boolean(),
@@ -24,13 +36,13 @@ export const ClusterSchema = T.Object({
   tracker_maxpeers: T.Integer({ minimum: 1 }),
   torrent_listen_port_min: T.Integer({ minimum: 1, maximum: 65535 }),
   torrent_listen_port_max: T.Integer({ minimum: 1, maximum: 65535 }),
-  named_include_file: T.String(),
-  named_zone_dir: T.String(),
+  named_include_file: Line,
+  named_zone_dir: Line,
   cluster_ips: T.Array(T.String()),
   dhcp_net: Nullable(T.String()),
   dhcp_range_start: Nullable(T.String()),
   dhcp_range_end: Nullable(T.String()),
-  comment: T.String(),
+  comment: Comment,
 });
 export type Cluster = Static<typeof ClusterSchema>;
 
@@ -41,11 +53,11 @@ export const NetworkSchema = T.Object({
   prefix: T.Integer(),
   version: T.Union([T.Literal(4), T.Literal(6)]),
   freelist: T.Array(T.Tuple([T.String(), T.String()])),
-  ns_hostname: T.String(),
+  ns_hostname: Line,
   ns_ip: T.String(),
-  include: T.String(),
-  rev_include: T.String(),
-  comment: T.String(),
+  include: Script,
+  rev_include: Script,
+  comment: Comment,
 });
 export type Network = Static<typeof NetworkSchema>;
 
@@ -62,26 +74,26 @@ export type OsImageVersion = Static<typeof OsImageVersionSchema>;
 export const OsImageSchema = T.Object({
   id: Id,
   name: T.String(),
-  path: T.String(),
-  kernver: T.String(),
-  kernopts: T.String(),
-  kernfile: T.String(),
-  initrdfile: T.String(),
-  dracutmodules: T.String(),
-  kernmodules: T.String(),
-  grab_exclude_list: T.String(),
-  grab_filesystems: T.String(),
+  path: Line,
+  kernver: Line,
+  kernopts: KernOpts,
+  kernfile: Line,
+  initrdfile: Line,
+  dracutmodules: Line,
+  kernmodules: Line,
+  grab_exclude_list: Script,
+  grab_filesystems: Line,
   versions: T.Array(OsImageVersionSchema),
   current: T.Integer({ minimum: 0 }),
-  comment: T.String(),
+  comment: Comment,
 });
 export type OsImage = Static<typeof OsImageSchema>;
 
 export const BmcSetupSchema = T.Object({
   id: Id,
   name: T.String(),
-  user: T.String(),
-  password: T.String(),
+  user: Line,
+  password: Line,
   userid: T.Integer({ minimum: 0 }),
   netchannel: T.Integer({ minimum: 0 }),
   mgmtchannel: T.Integer({ minimum: 0 }),
@@ -93,7 +105,7 @@ export const BmcSetupSchema = T.Object({
   port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
   /** IPMI cipher suite for ipmitool -C; absent = ipmitool's own choice */
   cipher: T.Optional(T.Integer({ minimum: 0, maximum: 255 })),
-  comment: T.String(),
+  comment: Comment,
 });
 export type BmcSetup = Static<typeof BmcSetupSchema>;
 
@@ -105,12 +117,12 @@ export const SwitchSchema = T.Object({
   name: T.String(),
   network: T.String(),
   ip: T.String(),
-  read: T.String(),
-  rw: T.String(),
-  oid: T.String(),
+  read: Line,
+  rw: Line,
+  oid: Line,
   /** SNMP version the poller speaks to it; documents written before it existed read as "2c" */
   snmp_version: T.Optional(SwitchSnmpVersionSchema),
-  comment: T.String(),
+  comment: Comment,
 });
 export type Switch = Static<typeof SwitchSchema>;
 
@@ -121,7 +133,7 @@ export const OtherDevSchema = T.Object({
   connected: T.Record(T.String(), T.String()),
   /** MAC for a fixed DHCP lease on the DHCP network (absent in older documents) */
   mac: T.Optional(T.Union([T.String(), T.Null()])),
-  comment: T.String(),
+  comment: Comment,
 });
 export type OtherDev = Static<typeof OtherDevSchema>;
 
@@ -129,7 +141,7 @@ export const GroupInterfaceSchema = T.Object({
   name: T.String(),
   network4: Nullable(T.String()),
   network6: Nullable(T.String()),
-  params: T.String(),
+  params: Script,
 });
 export type GroupInterface = Static<typeof GroupInterfaceSchema>;
 
@@ -142,15 +154,15 @@ export const GroupSchema = T.Object({
   boot_if: T.String(),
   torrent_if: T.String(),
   interfaces: T.Array(GroupInterfaceSchema),
-  prescript: T.String(),
-  partscript: T.String(),
-  postscript: T.String(),
-  kernopts: T.String(),
+  prescript: Script,
+  partscript: Script,
+  postscript: Script,
+  kernopts: KernOpts,
   /** how nodes fetch the image: the swarm (default) or plain HTTP from the head node */
   method: T.Optional(T.Union([T.Literal("torrent"), T.Literal("http")])),
   /** seconds a node keeps seeding after its install while peers still download (default 60) */
   seed_tail: T.Optional(T.Integer({ minimum: 0, maximum: 86400 })),
-  comment: T.String(),
+  comment: Comment,
 });
 export type Group = Static<typeof GroupSchema>;
 
@@ -179,7 +191,7 @@ export const NodeSchema = T.Object({
   bootip: T.Optional(T.String()),
   /** `<osimage id>:<version>` the node's current install uses (keeps that version alive) */
   imageversion: T.Optional(T.String()),
-  comment: T.String(),
+  comment: Comment,
 });
 export type Node = Static<typeof NodeSchema>;
 
