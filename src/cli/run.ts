@@ -85,7 +85,10 @@ export async function runCli(argv: string[]): Promise<number> {
     context = createContext(config, { store: globals.store, config: globals.config });
     const main = createMainCommand(context);
     const { cmd, path } = await findCommand(main, globals.rest);
-    const wantsHelp = globals.rest.includes("--help") || globals.rest.includes("-h");
+    // After `--` every word is a positional, even `--help` (POSIX utility syntax guideline 10).
+    const end = globals.rest.indexOf("--");
+    const flags = end >= 0 ? globals.rest.slice(0, end) : globals.rest;
+    const wantsHelp = flags.includes("--help") || flags.includes("-h");
     const subs = cmd.subCommands
       ? await (typeof cmd.subCommands === "function" ? cmd.subCommands() : cmd.subCommands)
       : undefined;

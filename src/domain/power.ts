@@ -1,8 +1,9 @@
 /**
  * Power control targets: for each node of a hostlist, the BMC to talk to (address of the node's
- * BMC interface, credentials and protocol of its group's bmcsetup), or why there is none. An
- * unknown node or a node without a BMC is one failed line, never an abort of the others (the
- * original skipped them silently).
+ * BMC interface, credentials and protocol of its group's bmcsetup), or why there is none. A
+ * node without a BMC is one failed line, never an abort of the others (the original skipped
+ * them silently). A name that is no node is a mistake in the list: the whole command is refused
+ * (not found) before any BMC is touched, as every other command refuses a hostlist with one.
  */
 import { type BmcProtocol, bmcAccessOf } from "./bmcsetup.ts";
 import { AppError } from "./errors.ts";
@@ -48,9 +49,18 @@ export interface PowerTarget {
 export function powerTargets(s: ClusterSnapshot, names: string[], iface = BMC_IF): PowerTarget[] {
   const nodes = new Map(s.nodes.map((n) => [n.name, n]));
   const groups = new Map(s.groups.map((g) => [g.id, g]));
+  const unknown = names.filter((n) => !nodes.has(n));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 10).map((n) => `'${n}'`);
+    if (unknown.length > 10) shown.push(`and ${unknown.length - 10} more`);
+    throw new AppError(
+      "NOT_FOUND",
+      `No node${unknown.length > 1 ? "s" : ""} named ${shown.join(", ")}`,
+      "See 'luna node list'; no BMC was contacted",
+    );
+  }
   return names.map((name): PowerTarget => {
-    const node = nodes.get(name);
-    if (!node) return { node: name, error: `No node named '${name}'` };
+    const node = nodes.get(name) as NonNullable<ReturnType<typeof nodes.get>>;
     const group = groups.get(node.group);
     const setup = s.bmcsetups.find((b) => b.id === group?.bmcsetup);
     if (!group || !setup) {

@@ -8,6 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ArgsDef, defineCommand } from "citty";
 import { parseInteger } from "../../domain/common.ts";
+import { AppError } from "../../domain/errors.ts";
+import { parseIp } from "../../domain/net/ip.ts";
 import {
   claimPidfile,
   readPid,
@@ -30,6 +32,25 @@ const runArgs: ArgsDef = {
   "insecure-install": { type: "boolean", description: "serve install scripts to any address (labs only)" },
 };
 
+/**
+ * The address to listen on, from --host or the config's daemon.host: an IP address, because the
+ * seeder also announces it to peers as where the image is (a host name would mean nothing there).
+ */
+const listenHost = (a: Parsed, configured: string): string => {
+  const given = typeof a.host === "string";
+  const host = given ? (a.host as string) : configured;
+  try {
+    parseIp(host);
+  } catch {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `Invalid value '${host}' for ${given ? "--host" : "daemon.host in the config"}: not an IP address`,
+      "Give the address to listen on: 0.0.0.0 (every IPv4 address), :: (every address), 127.0.0.1, or one of the head node's own addresses",
+    );
+  }
+  return host;
+};
+
 /** The daemon started in the background gets this command line's options, --store and --config too. */
 const passThrough = (a: Parsed, globals: CliContext["globals"]): string[] => {
   const out: string[] = [];
@@ -46,6 +67,7 @@ export function createDaemonCommand(ctx: CliContext) {
     logfile: (a.logfile as string | undefined) ?? ctx.config.daemon.logfile,
   });
   const start = async (a: Parsed) => {
+    listenHost(a, ctx.config.daemon.host);
     const pid = await startBackground({ ...files(a), args: passThrough(a, ctx.globals) });
     ctx.out(`luna daemon started (pid ${pid})`);
   };
@@ -123,11 +145,12 @@ export function createDaemonCommand(ctx: CliContext) {
     async run({ rawArgs, args }) {
       checkArgs("daemon", rawArgs, runArgs);
       const a = args as Parsed;
+      const host = listenHost(a, ctx.config.daemon.host);
       const release = typeof a.pidfile === "string" ? claimPidfile(a.pidfile) : () => {};
       try {
         const code = await runDaemon({
           config: ctx.config,
-          host: (a.host as string | undefined) ?? ctx.config.daemon.host,
+          host,
           port:
             a.port !== undefined ? parseInteger("port", a.port as string, 0, 65535) : ctx.config.daemon.port,
           secureInstall: !a["insecure-install"],
