@@ -17,8 +17,9 @@ for try in $(seq 1 30); do
 done
 url=$(printf '%s' "$script" | sed -n 's/.*luna\\.url=\\([^ ]*\\).*/\\1/p')
 node=$(printf '%s' "$script" | sed -n 's/.*luna\\.node=\\([^ ]*\\).*/\\1/p')
+token=$(printf '%s' "$script" | sed -n 's/.*luna\\.token=\\([0-9a-f]*\\).*/\\1/p')
 [ -n "$url" ] && [ -n "$node" ] || { echo "no kernel arguments in: $script"; exit 1; }
-curl -sf "$url?step=install&node=$node" > "$root.install.sh" || { echo "no install script"; exit 1; }
+curl -sf "$url?step=install&node=$node&token=$token" > "$root.install.sh" || { echo "no install script"; exit 1; }
 bash "$root.install.sh"
 rc=$?
 # The image part of the tree (per-node hostname and network files left out) must be identical.
@@ -36,20 +37,23 @@ for try in $(seq 1 30); do
   sleep 1
 done
 node=$(printf '%s' "$script" | sed -n 's/.*luna\\.node=\\([^ ]*\\).*/\\1/p')
+token=$(printf '%s' "$script" | sed -n 's/.*luna\\.token=\\([0-9a-f]*\\).*/\\1/p')
 [ -n "$node" ] || { echo "no kernel arguments in: $script"; exit 1; }
-curl -sf -o /dev/null "$base/luna?step=install&node=$node" || { echo "no install script"; exit 1; }
+curl -sf -o /dev/null "$base/luna?step=install&node=$node&token=$token" || { echo "no install script"; exit 1; }
 dl=/sysroot/.luna-download
 mkdir -p "$dl"
 printf '#!/bin/sh\\n: > "%s/complete"\\n' "$dl" > "$root.hook"
 chmod 755 "$root.hook"
-aria2c --dir="$dl" --seed-time=1 --on-bt-download-complete="$root.hook" --quiet=true "$torrent" &
+# The same tracker, with this boot's credential (the daemon admits only announces that carry one).
+aria2c --dir="$dl" --seed-time=1 --on-bt-download-complete="$root.hook" --quiet=true \\
+  --bt-exclude-tracker='*' --bt-tracker="$base/announce?node=$node&token=$token" "$torrent" &
 pid=$!
 while [ ! -e "$dl/complete" ]; do
   kill -0 "$pid" 2>/dev/null || { echo "aria2c exited early"; exit 1; }
   sleep 0.2
 done
 tar --numeric-owner -xpf "$dl"/*.tar -C /sysroot || exit 1
-curl -sf -o /dev/null "$base/luna?step=install&node=$node&status=install.success" || exit 1
+curl -sf -o /dev/null "$base/luna?step=install&node=$node&token=$token&status=install.success" || exit 1
 ( cd /sysroot && find . \\( -path ./.luna-download -o -path ./etc/hostname -o -path ./etc/systemd/network \\) -prune \\
     -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 ) > "$root.hash"
 wait "$pid"

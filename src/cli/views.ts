@@ -2,6 +2,7 @@
  * What `show`, `list` and `--json` print for each kind: references resolved to names, booleans
  * as yes/no for people and true/false for scripts. Lookups are loaded once per command.
  */
+import { publicCredential } from "../domain/boot/credential.ts";
 import type { Group, Kind, Network, Node } from "../domain/model.ts";
 import { cidrText, makeCidr } from "../domain/net/ip.ts";
 import type { StoreReader } from "../domain/store.ts";
@@ -71,6 +72,16 @@ export function nodeStatus(node: Node, now: Date): string {
   return node.status ? `${node.status.step} (${age(node.status.time, now)} ago)` : "-";
 }
 
+/** The node's boot credential in one line: to which address, until when, re-issues. */
+function credentialText(node: Node, now: Date): string {
+  const c = node.credential;
+  if (!c) return "-";
+  const left = age(now.toISOString(), new Date(c.expires));
+  const state = Date.parse(c.expires) <= now.getTime() ? "expired" : `valid for ${left}`;
+  const again = c.reissued > 0 ? `, re-issued ${c.reissued}x (before: ${c.previous_ip ?? "?"})` : "";
+  return `for ${c.ip}, ${state}${c.installed ? ", installed" : ""}${again}`;
+}
+
 export function nodeView(l: Lookup, node: Node, now: Date) {
   const group = l.groups.get(node.group);
   return {
@@ -85,6 +96,8 @@ export function nodeView(l: Lookup, node: Node, now: Date) {
       setupbmc: yesNo(node.setupbmc),
       status: nodeStatus(node, now),
       switch: ref(nameIn(l, node.switch)),
+      bootip: node.bootip ?? "-",
+      credential: credentialText(node, now),
       comment: node.comment,
     },
     json: {
@@ -98,6 +111,8 @@ export function nodeView(l: Lookup, node: Node, now: Date) {
       setupbmc: node.setupbmc,
       interfaces: node.interfaces,
       status: node.status,
+      bootip: node.bootip ?? null,
+      credential: publicCredential(node) ?? null,
       comment: node.comment,
     },
   };

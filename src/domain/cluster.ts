@@ -75,6 +75,15 @@ function apply(base: Cluster, input: ClusterInput): Cluster {
       next.nodeprefix = raw;
     } else if (key === "named_zone_dir" || key === "named_include_file") {
       next[key] = checkBindPath(key, raw);
+    } else if (key === "discovery_by_name") {
+      if (raw !== "open" && raw !== "unbound" && raw !== "off") {
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `Invalid discovery_by_name '${raw.slice(0, 40)}'`,
+          "Use unbound (a node chosen by name in the boot menu is bound only if it has no MAC), open (any node) or off",
+        );
+      }
+      next.discovery_by_name = raw;
     } else if (key === "path") {
       if (!raw.startsWith("/")) throw new AppError("INVALID_ARGUMENT", `Path '${raw}' is not absolute`);
       next.path = raw.replace(/\/+$/, "") || "/";

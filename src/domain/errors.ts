@@ -23,6 +23,7 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "EXTERNAL_COMMAND"
   | "CONFLICT"
+  | "FORBIDDEN"
   | "NOT_IMPLEMENTED";
 
 export class AppError extends Error {

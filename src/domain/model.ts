@@ -42,6 +42,8 @@ export const ClusterSchema = T.Object({
   dhcp_net: Nullable(T.String()),
   dhcp_range_start: Nullable(T.String()),
   dhcp_range_end: Nullable(T.String()),
+  /** what choosing a node by name in the iPXE menu may do: bind a node with no MAC (default), any node, nothing */
+  discovery_by_name: T.Optional(T.Union([T.Literal("open"), T.Literal("unbound"), T.Literal("off")])),
   comment: Comment,
 });
 export type Cluster = Static<typeof ClusterSchema>;
@@ -172,6 +174,21 @@ export type NodeIps = Static<typeof NodeIpsSchema>;
 export const NodeStatusSchema = T.Object({ step: T.String(), time: T.String() });
 export type NodeStatus = Static<typeof NodeStatusSchema>;
 
+/** A node's per-boot credential (domain/boot/credential.ts): only the token's SHA-256 is kept. */
+export const NodeCredentialSchema = T.Object({
+  hash: T.String(),
+  /** the address discovery was asked from; the token is accepted only from there */
+  ip: T.String(),
+  issued: T.String(),
+  expires: T.String(),
+  /** how many times a credential was issued while the previous one was still valid */
+  reissued: T.Integer({ minimum: 0 }),
+  previous_ip: T.Optional(T.String()),
+  /** when the node reported install.success: the install script is not served again for this boot */
+  installed: T.Optional(T.String()),
+});
+export type NodeCredential = Static<typeof NodeCredentialSchema>;
+
 export const NodeSchema = T.Object({
   id: Id,
   name: T.String(),
@@ -187,8 +204,9 @@ export const NodeSchema = T.Object({
   status: T.Union([NodeStatusSchema, T.Null()]),
   /** recent statuses, oldest first, capped (see domain/status.ts) */
   history: T.Optional(T.Array(NodeStatusSchema)),
-  /** the address the node last asked from at discovery (DHCP), trusted for its install script */
+  /** the address the node last asked from at discovery (DHCP); shown, not trusted on its own */
   bootip: T.Optional(T.String()),
+  credential: T.Optional(NodeCredentialSchema),
   /** `<osimage id>:<version>` the node's current install uses (keeps that version alive) */
   imageversion: T.Optional(T.String()),
   comment: Comment,
@@ -224,6 +242,8 @@ export const UnknownNodeSchema = T.Object({
   first: T.String(),
   last: T.String(),
   count: T.Integer({ minimum: 1 }),
+  /** why it was not booted, when it asked for a node by name */
+  asked: T.Optional(T.String()),
 });
 export type UnknownNode = Static<typeof UnknownNodeSchema>;
 

@@ -9,6 +9,7 @@ import { Elysia } from "elysia";
 import { requireCluster } from "../domain/common.ts";
 import { errorResponse, text } from "./errors.ts";
 import { serveFile } from "./files.ts";
+import { rateLimitedUnknownLog } from "./luna-options.ts";
 import { handleLuna, type LunaRouteOptions } from "./luna-route.ts";
 import { createStatusBatcher } from "./status-batcher.ts";
 
@@ -18,14 +19,15 @@ export interface TrackerHandler {
   scrape(url: string): Promise<Response>;
 }
 
-export type AppOptions = Omit<LunaRouteOptions, "statuses" | "counters"> &
-  Partial<Pick<LunaRouteOptions, "statuses" | "counters">> & { tracker?: TrackerHandler };
+export type AppOptions = Omit<LunaRouteOptions, "statuses" | "counters" | "unknownLog"> &
+  Partial<Pick<LunaRouteOptions, "statuses" | "counters" | "unknownLog">> & { tracker?: TrackerHandler };
 
 export function createApp(options: AppOptions) {
   const o: LunaRouteOptions & { tracker?: TrackerHandler } = {
     ...options,
     statuses: options.statuses ?? createStatusBatcher(options.store),
     counters: options.counters ?? { installRefused: 0, unknownNodes: 0, statusReports: 0 },
+    unknownLog: options.unknownLog ?? rateLimitedUnknownLog(options.log, () => options.now().getTime()),
   };
   const files =
     (folder: "boot" | "torrents") =>

@@ -1,52 +1,39 @@
 /**
  * `GET /luna?step=boot|discovery|install`: the node-facing control plane. Thin: it parses the
  * query, calls the domain, and renders with the pure renderers in domain/boot. Only discovery
- * and status reports write to the store; the install script (which holds the BMC password) is
- * served only to an address that belongs to the node unless that check is turned off.
+ * and status reports write to the store. Discovery issues the node a per-boot credential
+ * (domain/boot/credential.ts) on its kernel command line; the install script (which holds the
+ * BMC password) and status reports need it, from the address the node booted from — unless
+ * the daemon runs with --insecure-install. There is no exemption for loopback: an operator
+ * reads a node's script with `luna node script`.
  */
 
 import { loadBootData } from "../domain/boot/boot-data.ts";
 import {
-  bootRequested,
-  type DiscoverResult,
-  discover,
-  nodeByMac,
-  type SwitchMatcher,
-} from "../domain/boot/discovery.ts";
+  CREDENTIAL_ERRORS,
+  type CredentialCheck,
+  checkCredential,
+  credentialAfter,
+  issueCredential,
+  newToken,
+  tokenHash,
+} from "../domain/boot/credential.ts";
+import { bootRequested, type DiscoverResult, discover, nodeByMac } from "../domain/boot/discovery.ts";
 import { parseHwData } from "../domain/boot/hwdata.ts";
 import { renderInstallScript } from "../domain/boot/install-script.ts";
 import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
 import { endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
-import { nodeAddresses } from "../domain/node.ts";
-import { withStatus } from "../domain/status.ts";
-import type { Store } from "../domain/store.ts";
+import type { Node } from "../domain/model.ts";
+import { checkStatus, withStatus } from "../domain/status.ts";
 import { text } from "./errors.ts";
-import type { StatusBatcher } from "./status-batcher.ts";
+import type { LunaRouteOptions } from "./luna-options.ts";
 
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface LunaRouteOptions {
-  store: Store;
-  log: Logger;
-  now: () => Date;
-  /** refuse install scripts to addresses that are not the node's (default on) */
-  secureInstall: boolean;
-  bySwitch?: SwitchMatcher;
-  counters: { installRefused: number; unknownNodes: number; statusReports: number };
-  statuses: StatusBatcher;
-}
+export type { Logger, LunaRouteOptions } from "./luna-options.ts";
 
 const IPXE = "text/plain; charset=utf-8";
 const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
-
-/** The head node itself (an admin running the seed README's curl checks) may read any script. */
-const isLoopback = (ip: string) => ip === "::1" || /^127\./.test(ip);
 
 export async function handleLuna(
   query: Record<string, string | undefined>,
@@ -68,38 +55,80 @@ export async function handleLuna(
   }
 }
 
+const checkName = (name: string | undefined): string => {
+  if (!name) throw new AppError("INVALID_ARGUMENT", "Missing node");
+  if (name.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  return name;
+};
+
+/** A bound node asks from the address its boot interface has (its DHCP fixed lease). */
+function wrongAddress(node: Node, bootIf: string | undefined, ip: string): string | undefined {
+  const own = bootIf ? node.interfaces[bootIf]?.ip4 : undefined;
+  if (!own || !/^\d+\.\d+\.\d+\.\d+$/.test(ip) || own === ip) return undefined;
+  return `${node.name} asked from ${ip}, but its boot interface ${bootIf} has ${own}`;
+}
+
 async function discovery(
   query: Record<string, string | undefined>,
   ip: string,
   o: LunaRouteOptions,
 ): Promise<Response> {
   const hw = parseHwData(query.hwdata);
-  if (query.node !== undefined && query.node.length > 64)
-    throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  if (query.node !== undefined) checkName(query.node);
   const now = o.now().toISOString();
-  // A MAC already bound (every boot after the first) needs no binding: its boot.request joins
-  // the group commit. Choosing by name, switch-port matching and unknown hardware take a
-  // transaction of their own.
+  const token = (o.newToken ?? newToken)();
+  const credential = { hash: tokenHash(token), ip, now };
   const bound = query.node === undefined ? await nodeByMac(o.store, hw.macs) : undefined;
-  const result: DiscoverResult = bound
-    ? {
-        found: true,
-        how: "mac",
-        node: await o.statuses.update(bound.name, (n) => bootRequested(n, ip, now)),
-      }
-    : await o.store.write((tx) =>
-        discover(tx, {
-          hw,
-          remoteIp: ip,
-          now,
-          bySwitch: o.bySwitch,
-          ...(query.node ? { node: query.node } : {}),
-        }),
-      );
+  let result: DiscoverResult;
+  if (bound) {
+    // A MAC already bound (every boot after the first): checked against the node's own
+    // address, then its boot.request and credential join the group commit.
+    const data = await loadBootData(o.store, bound);
+    const check = o.secureInstall && o.bootAddressCheck !== false;
+    const wrong = check ? wrongAddress(bound, data.bootIf?.name, ip) : undefined;
+    if (wrong) {
+      o.counters.installRefused++;
+      o.log.warn("boot refused: a bound MAC asked from another address than its node's", {
+        node: bound.name,
+        ip,
+      });
+      return text(`${wrong}: run 'luna cluster makedhcp' and restart the DHCP server\n`, 403);
+    }
+    const node = await o.statuses.update(bound.name, (n) => ({
+      ...bootRequested(n, ip, now),
+      credential: issueCredential(n, credential),
+    }));
+    result = { found: true, how: "mac", node };
+  } else {
+    const cluster = await requireCluster(o.store);
+    result = await o.store.write(async (tx) => {
+      const r = await discover(tx, {
+        hw,
+        remoteIp: ip,
+        now,
+        bySwitch: o.bySwitch,
+        byName: cluster.discovery_by_name,
+        ...(query.node ? { node: query.node } : {}),
+      });
+      if (!r.found) return r;
+      const node = { ...r.node, credential: issueCredential(r.node, credential) };
+      await tx.update("node", node);
+      return { ...r, node };
+    });
+  }
   if (!result.found) {
     o.counters.unknownNodes++;
-    o.log.warn("unknown hardware asked to boot", { macs: hw.macs, serial: hw.serial, ip });
-    return text("unknown node\n", 404);
+    o.unknownLog({ macs: hw.macs, serial: hw.serial, ip, why: result.why, stored: result.unknown !== null });
+    return text(`unknown node: ${result.why}\n`, 404);
+  }
+  const cred = result.node.credential;
+  if (cred && cred.reissued > 0) {
+    o.log.warn("boot credential re-issued while the previous one was still valid", {
+      node: result.node.name,
+      ip,
+      previous_ip: cred.previous_ip,
+      reissued: cred.reissued,
+    });
   }
   const data = await loadBootData(o.store, result.node);
   if (!data.localboot && (!data.kernfile || !data.initrdfile)) {
@@ -110,7 +139,27 @@ async function discovery(
     return text(`osimage ${data.image.name} is not packed\n`, 503);
   }
   o.log.info("boot script served", { node: data.name, how: result.how, ip });
-  return text(renderNodeBoot(data), 200, IPXE);
+  return text(renderNodeBoot({ ...data, token }), 200, IPXE);
+}
+
+/** Throws FORBIDDEN unless the request carries the node's credential from its boot address. */
+function authorise(
+  node: Node,
+  query: Record<string, string | undefined>,
+  ip: string,
+  o: LunaRouteOptions,
+): void {
+  if (!o.secureInstall) return;
+  const check: CredentialCheck = checkCredential(node.credential, {
+    token: query.token,
+    ip,
+    now: o.now(),
+    forScript: query.status === undefined,
+  });
+  if (check === "ok") return;
+  o.counters.installRefused++;
+  o.log.warn("node request refused", { node: node.name, ip, reason: check, step: query.status ?? "install" });
+  throw new AppError("FORBIDDEN", `Refused for ${node.name}: ${CREDENTIAL_ERRORS[check]}`);
 }
 
 async function install(
@@ -118,21 +167,19 @@ async function install(
   ip: string,
   o: LunaRouteOptions,
 ): Promise<Response> {
-  const name = query.node;
-  if (!name) throw new AppError("INVALID_ARGUMENT", "Missing node");
-  if (name.length > 64) throw new AppError("INVALID_ARGUMENT", "Node name too long");
+  const name = checkName(query.node);
   const now = o.now().toISOString();
   if (query.status !== undefined) {
-    await o.statuses.record(name, query.status, now);
+    const step = checkStatus(query.status);
+    await o.statuses.update(name, (n) => {
+      authorise(n, query, ip, o);
+      return credentialAfter(withStatus(n, step, now), step, now);
+    });
     o.counters.statusReports++;
     return text("");
   }
   const node = await mustGet(o.store, "node", name);
-  if (o.secureInstall && !isLoopback(ip) && !nodeAddresses(node).has(ip)) {
-    o.counters.installRefused++;
-    o.log.warn("install script refused: request does not come from the node", { node: name, ip });
-    return text("install script is served only to the node itself\n", 403);
-  }
+  authorise(node, query, ip, o);
   const data = await loadBootData(o.store, node);
   if (!data.image.version) {
     o.log.error(`osimage ${data.image.name} is not packed; run 'luna osimage pack ${data.image.name}'`, {
@@ -143,5 +190,5 @@ async function install(
   // The version the node installs stays in use (not pruned) until it boots another.
   const version = `${data.image.id}:${data.image.version.version}`;
   await o.statuses.update(name, (n) => ({ ...withStatus(n, "install.request", now), imageversion: version }));
-  return text(renderInstallScript(data), 200);
+  return text(renderInstallScript({ ...data, token: query.token ?? "" }), 200);
 }

@@ -43,6 +43,7 @@ const DEFAULTS: Env = {
   LUNA_IP: "",
   LUNA_BOOTPROTO: "dhcp",
   LUNA_SERVICE: "0",
+  LUNA_TOKEN: "",
 };
 
 const PARSED: [string, string, Env][] = [
@@ -57,6 +58,7 @@ const PARSED: [string, string, Env][] = [
       LUNA_IP: "10.30.0.1/16",
       LUNA_BOOTPROTO: "static",
       LUNA_SERVICE: "0",
+      LUNA_TOKEN: "5e".repeat(32),
     },
   ],
   ["the minimum (DHCP, hostname = node)", BASE, DEFAULTS],
@@ -111,6 +113,7 @@ const REFUSED: [string, string, RegExp][] = [
   ["static without an address", `${BASE} luna.bootproto=static`, /static needs luna\.ip=/],
   ["an unknown bootproto", `${BASE} luna.bootproto=bootp`, /static or dhcp, not 'bootp'/],
   ["luna.service=2", `${BASE} luna.service=2`, /luna\.service must be 0 or 1/],
+  ["a token with a quote", `${BASE} luna.token=ab'cd`, /luna\.token must be lower-case hex/],
 ];
 
 const NOT_OURS: [string, string][] = [

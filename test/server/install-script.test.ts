@@ -43,6 +43,9 @@ async function install(
     log: { info() {}, warn() {}, error() {} },
     now: () => new Date(),
     secureInstall: true,
+    // The node's own address (10.30.0.1) is not on this machine: the credential is still
+    // required and checked, only discovery's fixed-lease address check is off.
+    bootAddressCheck: false,
     counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
   });
   const server = app.listen({ hostname: "127.0.0.1", port: 0 });
@@ -61,8 +64,10 @@ async function install(
     const boot = await (await fetch(`${base}/luna?step=discovery&hwdata=${MAC1}`)).text();
     const nodeName = /luna\.node=(\S+)/.exec(boot)?.[1];
     const lunaUrl = /luna\.url=(\S+)/.exec(boot)?.[1];
+    const token = /luna\.token=([0-9a-f]{64})/.exec(boot)?.[1];
     expect(nodeName).toBe("node001");
-    const script = await (await fetch(`${lunaUrl}?step=install&node=${nodeName}`)).text();
+    expect((await fetch(`${lunaUrl}?step=install&node=${nodeName}`)).status).toBe(403);
+    const script = await (await fetch(`${lunaUrl}?step=install&node=${nodeName}&token=${token}`)).text();
     expect(script).toStartWith("#!/bin/bash");
     const proc = Bun.spawn(["bash", "-s"], {
       stdin: new TextEncoder().encode(script),

@@ -12,6 +12,8 @@ import { expectGolden } from "../helpers/golden.ts";
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
 const silent = { info() {}, warn() {}, error() {} };
 const FIXED = () => new Date("2026-11-25T10:00:00.000Z");
+/** Every boot credential the test app issues (golden files need a fixed one). */
+const TOKEN = "5e".repeat(32);
 
 function suite(mode: "handle" | "listen") {
   describe(`routes via ${mode}`, () => {
@@ -26,7 +28,10 @@ function suite(mode: "handle" | "listen") {
         log: silent,
         now: FIXED,
         secureInstall: mode === "listen",
-
+        // Requests come from 127.0.0.1, not the nodes' 10.30.0.x: the credential is checked,
+        // discovery's fixed-lease address check is not (test/security covers it).
+        bootAddressCheck: false,
+        newToken: () => TOKEN,
         counters,
       });
       if (mode === "handle") {
@@ -111,14 +116,14 @@ function suite(mode: "handle" | "listen") {
     });
 
     test("status reports are recorded with a timestamp", async () => {
-      const r = await get("/luna?step=install&node=node002&status=install.download");
+      const r = await get(`/luna?step=install&node=node002&token=${TOKEN}&status=install.download`);
       expect(r.status).toBe(200);
       const node = await fx.store.byName("node", "node002");
       expect(node?.status).toEqual({ step: "install.download", time: "2026-11-25T10:00:00.000Z" });
     });
 
     test("the install script is served to the node (and refused elsewhere when secure)", async () => {
-      const r = await get("/luna?step=install&node=node001");
+      const r = await get(`/luna?step=install&node=node001&token=${TOKEN}`);
       // the version it is served stays in use (pack does not prune it) until it boots another
       const image = await fx.store.byName("osimage", "compute");
       const node = await fx.store.byName("node", "node001");
@@ -128,12 +133,14 @@ function suite(mode: "handle" | "listen") {
         expect(r.status).toBe(200);
         expectGolden("boot/node001-install.sh", await r.text());
       } else {
-        // node001 last asked for its boot script from 127.0.0.1, so that address is its own.
+        // node001's credential was issued to 127.0.0.1 at its discovery above.
         expect(r.status).toBe(200);
         const other = await get("/luna?step=install&node=node003");
         expect(other.status).toBe(404);
-        const node2 = await get("/luna?step=install&node=node002");
+        const node2 = await get(`/luna?step=install&node=node002&token=${TOKEN}`);
         expect(node2.status).toBe(200);
+        const without = await get("/luna?step=install&node=node002");
+        expect(without.status).toBe(403);
       }
     });
 
@@ -208,14 +215,13 @@ function suite(mode: "handle" | "listen") {
   });
 }
 
-test("the install script is refused to an address that is not the node's", async () => {
+test("the install script is refused without the node's boot credential", async () => {
   await using fx = await clusterFixture();
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
   const app = createApp({ store: fx.store, log: silent, now: FIXED, secureInstall: true, counters });
-  // app.handle has no peer address, so the request comes from nowhere the node owns.
   const r = await app.handle(new Request("http://localhost/luna?step=install&node=node001"));
   expect(r.status).toBe(403);
-  expect(await r.text()).toContain("only to the node itself");
+  expect(await r.text()).toContain("no boot credential given");
   expect(counters.installRefused).toBe(1);
 });
 

@@ -42,8 +42,14 @@ luna_net_up_retry() {
     done
 }
 
+# The install script's URL as logged (the credential is added only where it is sent).
 luna_install_url() {
     printf '%s?step=install&node=%s' "$LUNA_URL" "$LUNA_NODE"
+}
+
+# luna.token (the boot credential from discovery) as query parameters, when there is one.
+luna_token_query() {
+    [ -z "${LUNA_TOKEN:-}" ] || printf '&token=%s' "$LUNA_TOKEN"
 }
 
 # One download of the install script into $1. curl retries transient errors itself with its
@@ -52,7 +58,7 @@ luna_install_url() {
 luna_fetch_script() {
     rm -f "$1"
     curl --silent --show-error --fail --location --connect-timeout 10 --max-time 120 \
-        --retry 3 -o "$1" "$(luna_install_url)" && [ -s "$1" ]
+        --retry 3 -o "$1" "$(luna_install_url)$(luna_token_query)" && [ -s "$1" ]
 }
 
 # Downloads until it works or LUNA_FETCH_TRIES attempts have failed (by default about 25
@@ -145,5 +151,5 @@ luna_root_problem() {
 
 # One status report to the daemon, best effort (the install script reports its own stages).
 luna_report() {
-    curl --silent --max-time 10 -o /dev/null "${LUNA_URL}?step=install&node=${LUNA_NODE}&status=$1" || :
+    curl --silent --max-time 10 -o /dev/null "${LUNA_URL}?step=install&node=${LUNA_NODE}$(luna_token_query)&status=$1" || :
 }

@@ -92,6 +92,7 @@ luna_read_args() {
     _luna_ip=$(getarg luna.ip=)
     _luna_proto=$(getarg luna.bootproto=)
     _luna_service=$(getarg luna.service=)
+    _luna_token=$(getarg luna.token=)
 }
 
 # Checks and normalises the _luna_* variables; one clear message per problem.
@@ -116,6 +117,11 @@ luna_check_args() {
         luna_log "luna.ip must be ADDRESS/PREFIX such as 10.30.0.1/16, not '$_luna_ip'"
         return 1
     fi
+    case "$_luna_token" in
+        '' | *[!0-9a-f]*)
+            [ -z "$_luna_token" ] || { luna_log "luna.token must be lower-case hex, not '$_luna_token'"; return 1; }
+            ;;
+    esac
     luna_check_proto || return 1
     _luna_s=$(luna_norm_bool "$_luna_service") || { luna_log "luna.service must be 0 or 1, not '$_luna_service'"; return 1; }
     _luna_service=$_luna_s
@@ -138,7 +144,7 @@ luna_check_proto() {
 # Prints the settings as `export LUNA_X='value'` lines (the env file the loader sources).
 luna_print_env() {
     for _luna_kv in "URL=$_luna_url" "NODE=$_luna_node" "HOSTNAME=$_luna_hostname" "MAC=$_luna_mac" \
-        "IP=$_luna_ip" "BOOTPROTO=$_luna_proto" "SERVICE=$_luna_service"; do
+        "IP=$_luna_ip" "BOOTPROTO=$_luna_proto" "SERVICE=$_luna_service" "TOKEN=$_luna_token"; do
         printf 'export LUNA_%s=%s\n' "${_luna_kv%%=*}" "$(luna_quote "${_luna_kv#*=}")"
     done
 }

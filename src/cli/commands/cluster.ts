@@ -36,6 +36,9 @@ const changeArgs = {
   cluster_ips: s("comma-separated addresses of all head nodes (HA)"),
   named_include_file: s("bind include file written by makedns"),
   named_zone_dir: s("folder for zone files written by makedns"),
+  discovery_by_name: s(
+    "unbound|open|off: what choosing a node by name in the iPXE menu may bind (default unbound: only a node with no MAC)",
+  ),
   edit: {
     type: "boolean",
     alias: ["e"],

@@ -1,4 +1,5 @@
 /** `luna node status`, `luna node unknown` and `luna node script`: what booting nodes did and asked. */
+import { adoptUnknown } from "../../domain/boot/adopt.ts";
 import { loadBootData } from "../../domain/boot/boot-data.ts";
 import { renderInstallScript } from "../../domain/boot/install-script.ts";
 import { renderNodeBoot } from "../../domain/boot/ipxe.ts";
@@ -63,13 +64,36 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
     verb({
       noun: "node",
       name: "unknown",
-      description: "list hardware that asked to boot and matched no node (--delete MAC, --clear)",
+      description:
+        "list hardware that asked to boot and matched no node; --adopt MAC with -n NODE or -g GROUP gives it a node (--delete MAC, --clear forget)",
       args: {
         ...jsonArg,
+        adopt: {
+          type: "string",
+          description: "bind this unknown MAC to -n NODE, or to a new node of -g GROUP",
+        },
+        name: { type: "string", alias: ["n"], description: "with --adopt: the node to bind the MAC to" },
+        group: { type: "string", alias: ["g"], description: "with --adopt: make a new node in this group" },
         delete: { type: "string", description: "forget the entry with this MAC" },
         clear: { type: "boolean", description: "forget every entry" },
       },
       async run(a) {
+        if (typeof a.adopt === "string") {
+          const input = {
+            mac: a.adopt,
+            ...(typeof a.name === "string" ? { node: a.name } : {}),
+            ...(typeof a.group === "string" ? { group: a.group } : {}),
+          };
+          const node = await ctx.write((tx) => adoptUnknown(tx, input));
+          return ctx.out(`${node.name} has MAC ${node.mac}${node.port ? ` (switch port ${node.port})` : ""}`);
+        }
+        if (a.name !== undefined || a.group !== undefined) {
+          throw new AppError(
+            "INVALID_ARGUMENT",
+            "-n and -g go with --adopt MAC",
+            "luna node unknown --adopt MAC -n NODE",
+          );
+        }
         if (typeof a.delete === "string" || a.clear) {
           const mac = typeof a.delete === "string" ? a.delete.toLowerCase() : undefined;
           const removed = await ctx.write(async (tx) => {
@@ -95,7 +119,7 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         const now = ctx.now();
         ctx.out(
           table(
-            ["MACs", "Serial", "IP", "Switch port", "First seen", "Last seen", "Requests"],
+            ["MACs", "Serial", "IP", "Switch port", "First seen", "Last seen", "Requests", "Asked"],
             all.map((u) => [
               u.macs.join("\n"),
               u.serial || "-",
@@ -104,6 +128,7 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
               `${age(u.first, now)} ago`,
               `${age(u.last, now)} ago`,
               String(u.count),
+              u.asked ?? "-",
             ]),
           ),
         );

@@ -50,6 +50,8 @@ export interface BootData {
   torrentIf: string;
   method: "torrent" | "http";
   seedTail: number;
+  /** the node's boot credential, when rendering for a node that has one (never stored) */
+  token?: string;
 }
 
 export async function loadBootData(tx: StoreReader, node: Node): Promise<BootData> {

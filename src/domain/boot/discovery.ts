@@ -1,12 +1,14 @@
 /**
- * Finding the node that is asking to boot (step=discovery): (a) the operator picked a name in
- * the iPXE menu, (b) a MAC already bound to a node, (c) a MAC the switch poller saw on the
- * (switch, port) configured for a node — then the MAC is bound to that node, taking it from
- * any node that had it. Unknown hardware is recorded for `luna node unknown`.
+ * Finding the node that is asking to boot (step=discovery): (a) a MAC already bound to a node,
+ * (b) the operator picked a name in the iPXE menu, (c) a MAC the switch poller saw on the
+ * (switch, port) configured for a node. Discovery never takes anything away from a node: a MAC
+ * bound to one node is never re-bound to another, and (b) and (c) bind only a node that has no
+ * MAC yet (unless the cluster's discovery_by_name is `open`). Everything else is recorded as
+ * unknown hardware (capped, expiring) for the operator to adopt (`luna node unknown --adopt`).
  */
 import { mustGet } from "../common.ts";
 import { learnedFor } from "../discovery-switch.ts";
-import type { Node, UnknownNode } from "../model.ts";
+import type { Cluster, Node, UnknownNode } from "../model.ts";
 import { setMac } from "../node.ts";
 import { withStatus } from "../status.ts";
 import { newId, type StoreReader, type StoreWriter } from "../store.ts";
@@ -24,22 +26,17 @@ export interface DiscoverInput {
   remoteIp: string;
   now: string;
   bySwitch?: SwitchMatcher;
+  /** the cluster's discovery_by_name (default unbound) */
+  byName?: Cluster["discovery_by_name"];
 }
 
 export type DiscoverResult =
   | { found: true; node: Node; how: "name" | "mac" | "switch" }
-  | { found: false; unknown: UnknownNode };
+  | { found: false; unknown: UnknownNode | null; why: string };
 
-/** Binds `mac` to `node`, first taking it away from any other node. */
-async function bind(tx: StoreWriter, node: Node, mac: string): Promise<Node> {
-  const other = await tx.byName("mac", mac);
-  if (other && other.node !== node.id) {
-    const owner = await tx.get("node", other.node);
-    if (owner) await tx.update("node", await setMac(tx, owner, ""));
-    else await tx.remove("mac", other.id);
-  }
-  return setMac(tx, node, mac);
-}
+/** Unknown hardware kept at most, and for how long after it last asked. */
+export const UNKNOWN_MAX = 1000;
+export const UNKNOWN_TTL_MS = 7 * 86400_000;
 
 /** The node as it is once it asked to boot: the address it asked from, and `boot.request`. */
 export function bootRequested(node: Node, remoteIp: string, now: string): Node {
@@ -67,22 +64,59 @@ export async function nodeByMac(tx: StoreReader, macs: string[]): Promise<Node |
   return undefined;
 }
 
-export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<DiscoverResult> {
-  const { macs } = input.hw;
-  if (input.node !== undefined) {
-    const node = await mustGet(tx, "node", input.node);
-    return finish(tx, await bind(tx, node, macs[0] as string), input, "name");
-  }
-  const bound = await nodeByMac(tx, macs);
-  if (bound) return finish(tx, bound, input, "mac");
-  const seen = input.bySwitch ? await input.bySwitch(tx, macs) : undefined;
-  if (seen) return finish(tx, await bind(tx, seen.node, seen.mac), input, "switch");
-  return { found: false, unknown: await recordUnknown(tx, input) };
+/** Why choosing `node` by name may not bind `mac` to it (undefined: it may). */
+function refuseByName(node: Node, mac: string, policy: Cluster["discovery_by_name"]): string | undefined {
+  if (node.mac === mac) return undefined;
+  if (policy === "off")
+    return `asked for ${node.name}: choosing a node by name is off (discovery_by_name=off)`;
+  if (node.mac && policy !== "open") return `asked for ${node.name}, which is bound to another MAC`;
+  return undefined;
 }
 
-async function recordUnknown(tx: StoreWriter, input: DiscoverInput): Promise<UnknownNode> {
+export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<DiscoverResult> {
+  const { macs } = input.hw;
+  const bound = await nodeByMac(tx, macs);
+  if (input.node !== undefined) {
+    const node = await mustGet(tx, "node", input.node);
+    if (bound && bound.id !== node.id) {
+      const why = `asked for ${node.name}, but its MAC is bound to ${bound.name}`;
+      return { found: false, unknown: await recordUnknown(tx, input, why), why };
+    }
+    const mac = macs[0] as string;
+    const why = bound ? undefined : refuseByName(node, mac, input.byName ?? "unbound");
+    if (why) return { found: false, unknown: await recordUnknown(tx, input, why), why };
+    return finish(tx, bound ? node : await setMac(tx, node, mac), input, "name");
+  }
+  if (bound) return finish(tx, bound, input, "mac");
+  const seen = input.bySwitch ? await input.bySwitch(tx, macs) : undefined;
+  if (seen && !seen.node.mac) return finish(tx, await setMac(tx, seen.node, seen.mac), input, "switch");
+  const why = seen
+    ? `seen on the switch port of ${seen.node.name}, which is bound to another MAC`
+    : "no node has this MAC";
+  return { found: false, unknown: await recordUnknown(tx, input, why), why };
+}
+
+/**
+ * Records (or refreshes) unknown hardware. New entries beyond UNKNOWN_MAX are not stored
+ * (returns null) once entries older than UNKNOWN_TTL_MS are dropped, so a flood of made-up
+ * MACs cannot grow the store.
+ */
+async function recordUnknown(
+  tx: StoreWriter,
+  input: DiscoverInput,
+  why: string,
+): Promise<UnknownNode | null> {
   const key = input.hw.macs[0] as string;
   const old = await tx.byName("unknown", key);
+  if (!old) {
+    const all = await tx.list("unknown");
+    if (all.length >= UNKNOWN_MAX) {
+      const horizon = Date.parse(input.now) - UNKNOWN_TTL_MS;
+      const expired = all.filter((u) => Date.parse(u.last) < horizon);
+      for (const u of expired) await tx.remove("unknown", u.id);
+      if (all.length - expired.length >= UNKNOWN_MAX) return null;
+    }
+  }
   // Where the switch poller saw this hardware, so the admin knows which node it is cabled as.
   const seen = (await learnedFor(tx, input.hw.macs))[0];
   const doc: UnknownNode = {
@@ -96,6 +130,7 @@ async function recordUnknown(tx: StoreWriter, input: DiscoverInput): Promise<Unk
     first: old?.first ?? input.now,
     last: input.now,
     count: (old?.count ?? 0) + 1,
+    ...(input.node !== undefined ? { asked: why } : {}),
   };
   if (old) await tx.update("unknown", doc);
   else await tx.insert("unknown", doc);

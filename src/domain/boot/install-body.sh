@@ -7,6 +7,9 @@ set -u
 set -o pipefail
 
 : "${LUNA_URL:?}" "${LUNA_NODE:?}" "${LUNA_ROOT:=/sysroot}"
+# Rendered by the daemon with this boot's credential; empty (no reports) when the body is
+# sourced on its own, as tests do.
+: "${LUNA_STATUS_URL:=}"
 # A download that makes no progress for this long fails (and the loader tries again).
 : "${LUNA_DL_STALL:=300}"
 export LUNA_ROOT LUNA_NODE LUNA_HOSTNAME LUNA_MAC LUNA_IMAGE LUNA_IMAGE_VERSION LUNA_BOOT_IF LUNA_TORRENT_IF
@@ -17,7 +20,8 @@ luna_log() { echo "luna: $*" >&2; }
 # Reports a stage to the head node. Retries with jittered, capped backoff so that a thousand
 # nodes retrying together never turn status reports into a storm of their own; never fatal.
 luna_status() {
-  local url="${LUNA_URL}?step=install&node=${LUNA_NODE}&status=$1" try delay
+  local url="${LUNA_STATUS_URL}$1" try delay
+  [ -n "$LUNA_STATUS_URL" ] || return 0
   for try in 1 2 3 4 5; do
     curl --silent --fail --max-time 10 --connect-timeout 5 -o /dev/null "$url" && return 0
     delay=$(( (RANDOM % (1 << try)) + 1 ))
@@ -178,7 +182,7 @@ luna_seed_tail() {
   local start=$SECONDS waited=0 incomplete
   # waited counts real seconds (SECONDS): a slow scrape must not stretch the tail.
   while [ "$waited" -lt "$LUNA_SEED_TAIL" ] && kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; do
-    incomplete=$(curl --silent --max-time 5 "${LUNA_TRACKER_URL%/announce}/scrape?info_hash=${LUNA_INFOHASH_URL}" \
+    incomplete=$(curl --silent --max-time 5 "$LUNA_SCRAPE_URL" \
       | tr -c '[:print:]' '.' | sed -n 's/.*10:incompletei\([0-9]*\)e.*/\1/p')
     [ "$incomplete" = 0 ] && break
     sleep 2

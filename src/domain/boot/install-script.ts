@@ -6,15 +6,13 @@
  */
 import type { BootData } from "./boot-data.ts";
 import body from "./install-body.sh" with { type: "text" };
-import { announceUrl, lunaUrl, torrentFileUrl } from "./urls.ts";
+import { lunaUrl, nodeAnnounceUrl, scrapeUrl, statusUrl, torrentFileUrl } from "./urls.ts";
 
 /** POSIX single-quoting: 'it'\''s'. */
 export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 const arr = (name: string, values: (string | number)[]) =>
   `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
-
-const urlBytes = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
 
 export function renderInstallScript(d: BootData): string {
   const v = d.image.version;
@@ -28,15 +26,17 @@ export function renderInstallScript(d: BootData): string {
     `LUNA_NODE=${shQuote(d.name)}`,
     `LUNA_HOSTNAME=${shQuote(d.hostname)}`,
     `LUNA_MAC=${shQuote(d.mac)}`,
+    `LUNA_TOKEN=${shQuote(d.token ?? "")}`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell default, not a JS template
     'LUNA_ROOT="${LUNA_ROOT:-/sysroot}"',
     `LUNA_IMAGE=${shQuote(d.image.name)}`,
     `LUNA_IMAGE_VERSION=${shQuote(String(v?.version ?? ""))}`,
     `LUNA_TARBALL_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.tarball) : "")}`,
     `LUNA_TORRENT_URL=${shQuote(v ? torrentFileUrl(d.endpoint, v.torrent) : "")}`,
-    `LUNA_TRACKER_URL=${shQuote(announceUrl(d.endpoint))}`,
+    `LUNA_STATUS_URL=${shQuote(statusUrl(d.endpoint, d.name, d.token))}`,
+    `LUNA_TRACKER_URL=${shQuote(nodeAnnounceUrl(d.endpoint, d.name, d.token))}`,
+    `LUNA_SCRAPE_URL=${shQuote(v ? scrapeUrl(d.endpoint, v.infohash) : "")}`,
     `LUNA_TARBALL=${shQuote(v?.tarball ?? "")}`,
-    `LUNA_INFOHASH_URL=${shQuote(urlBytes(v?.infohash ?? ""))}`,
     `LUNA_METHOD=${shQuote(d.method)}`,
     `LUNA_SEED_TAIL=${d.seedTail}`,
     `LUNA_BOOT_IF=${shQuote(d.bootIf?.name ?? "")}`,

@@ -75,6 +75,7 @@ export function kernelArgs(d: BootData): string {
       "Set them again with 'luna osimage change --kernopts' or 'luna group change --kernopts'",
     );
   }
+  if (d.token) args.push(`luna.token=${d.token}`);
   if (extra) args.push(extra);
   return args.join(" ");
 }

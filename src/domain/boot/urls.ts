@@ -23,13 +23,24 @@ export const baseUrl = (e: Endpoint): string =>
   `${e.proto}://${e.host.includes(":") ? `[${e.host}]` : e.host}:${e.port}`;
 export const lunaUrl = (e: Endpoint): string => `${baseUrl(e)}/luna`;
 export const bootStepUrl = (e: Endpoint): string => `${lunaUrl(e)}?step=boot`;
-export const installUrl = (e: Endpoint, node: string): string =>
-  `${lunaUrl(e)}?step=install&node=${encodeURIComponent(node)}`;
+/** A node's credential as query parameters (empty when there is none, e.g. `luna node script`). */
+const withToken = (token: string | undefined): string => (token ? `&token=${token}` : "");
+export const installUrl = (e: Endpoint, node: string, token?: string): string =>
+  `${lunaUrl(e)}?step=install&node=${encodeURIComponent(node)}${withToken(token)}`;
+/** Status reports: the stage is appended by the node (`${LUNA_STATUS_URL}install.download`). */
+export const statusUrl = (e: Endpoint, node: string, token?: string): string =>
+  `${installUrl(e, node, token)}&status=`;
 export const bootFileUrl = (e: Endpoint, file: string): string =>
   `${baseUrl(e)}/boot/${encodeURIComponent(file)}`;
 export const torrentFileUrl = (e: Endpoint, file: string): string =>
   `${baseUrl(e)}/torrents/${encodeURIComponent(file)}`;
 export const announceUrl = (e: Endpoint): string => `${baseUrl(e)}/announce`;
+/** The announce URL a node's aria2c uses: its name and credential travel with every announce. */
+export const nodeAnnounceUrl = (e: Endpoint, node: string, token?: string): string =>
+  token ? `${announceUrl(e)}?node=${encodeURIComponent(node)}${withToken(token)}` : announceUrl(e);
+/** `infohashHex` is sent as raw bytes, percent-encoded. */
+export const scrapeUrl = (e: Endpoint, infohashHex: string): string =>
+  `${baseUrl(e)}/scrape?info_hash=${infohashHex.replace(/../g, (b) => `%${b}`)}`;
 
 /** The steps `/luna` answers, and the pattern a reported status must match. */
 export const STEPS = ["boot", "discovery", "install"] as const;
