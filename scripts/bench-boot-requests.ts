@@ -136,7 +136,11 @@ try {
   const daemonCmd = profileDir
     ? [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "src/main.ts"]
     : [luna];
-  const daemon = Bun.spawn([...daemonCmd, "daemon", "--host", "127.0.0.1", "--port", String(lunaPort)], {
+  // --insecure-install: the load generators replay fixed paths from 127.0.0.1, so they can
+  // neither present the per-boot credentials nor ask from the nodes' own addresses; the checks
+  // left out cost one SHA-256 per install or status request.
+  const daemonArgs = ["daemon", "--host", "127.0.0.1", "--port", String(lunaPort), "--insecure-install"];
+  const daemon = Bun.spawn([...daemonCmd, ...daemonArgs], {
     env: { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" },
     stdout: "ignore",
     stderr: Bun.file(join(dir, "daemon.log")),

@@ -52,8 +52,10 @@ console.log(
 );
 console.log(`Starting the daemon on http://127.0.0.1:${port} (Ctrl-C stops it). Try, from another shell:`);
 console.log(`  curl "http://127.0.0.1:${port}/luna?step=boot"`);
-console.log(`  curl "http://127.0.0.1:${port}/luna?step=discovery&hwdata=52:54:00:00:00:01"`);
-console.log(`  curl "http://127.0.0.1:${port}/luna?step=install&node=node001"`);
+console.log(`  curl "http://127.0.0.1:${port}/luna?step=discovery&node=node002&hwdata=52:54:00:00:00:02"`);
+console.log(
+  `  ${luna} node script node002    # the install script; the daemon serves it only with node002's boot credential`,
+);
 const daemon = Bun.spawn([luna, "daemon", "--host", "127.0.0.1", "--port", port], {
   stdio: ["inherit", "inherit", "inherit"],
   env: { ...process.env },

@@ -5,6 +5,7 @@
 import { type Config, parseStoreSpec } from "../config/config.ts";
 import { findBySwitchPort } from "../domain/discovery-switch.ts";
 import type { Store } from "../domain/store.ts";
+import { announceAdmitter } from "../server/announce-admit.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
 import { createSwitchPoller, pollerConfig } from "../snmp/poller.ts";
@@ -32,7 +33,9 @@ export function httpService(
 ): Service {
   let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
-  const tracker = createTracker({ store, now: () => new Date(), seeders, log: o.log });
+  const now = () => new Date();
+  const admit = announceAdmitter(store, { secure: o.secureInstall, now });
+  const tracker = createTracker({ store, now, seeders, log: o.log, admit });
   return {
     name: "http",
     async start() {

@@ -80,7 +80,18 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
     const kernel = await fetch(`${base}/boot/compute-vmlinuz-6.1.0-13-amd64`);
     expect(kernel.status).toBe(200);
     expect(await kernel.text()).toBe("kernel");
-    const install = await fetch(`${base}/luna?step=install&node=node001`);
+    // No loopback exemption: the install script needs the credential of the node's boot.
+    const refused = await fetch(`${base}/luna?step=install&node=node001`);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("no boot credential given");
+    expect((await box.luna(["node", "change", "-n", "node001", "--localboot", "n"])).code).toBe(0);
+    // node001 has no MAC yet: choosing it by name binds this one and issues a credential.
+    const boot = await (
+      await fetch(`${base}/luna?step=discovery&node=node001&hwdata=52:54:00:00:00:99`)
+    ).text();
+    const token = /luna\.token=([0-9a-f]{64})/.exec(boot)?.[1];
+    expect(token).toBeDefined();
+    const install = await fetch(`${base}/luna?step=install&node=node001&token=${token}`);
     expect(install.status).toBe(200);
     const script = await install.text();
     expect(script).toStartWith("#!/bin/bash");
@@ -92,7 +103,7 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
     // The daemon caches the group it just read; a change made with the CLI shows at once.
     expect(script).not.toContain("LUNA_SEED_TAIL=42");
     expect((await box.luna(["group", "change", "-n", "compute", "--seed_tail", "42"])).code).toBe(0);
-    const changed = await (await fetch(`${base}/luna?step=install&node=node001`)).text();
+    const changed = await (await fetch(`${base}/luna?step=install&node=node001&token=${token}`)).text();
     expect(changed).toContain("LUNA_SEED_TAIL=42");
   } finally {
     const stopped = await box.sh(`lweb stop ${files.join(" ")}`);

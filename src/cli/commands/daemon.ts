@@ -29,7 +29,11 @@ const runArgs: ArgsDef = {
   port: { type: "string", description: "port to listen on (default 7050, config daemon.port)" },
   pidfile: { type: "string", description: "pid file (default /run/luna/luna.pid, config daemon.pidfile)" },
   logfile: { type: "string", description: "log file for start/restart (default /var/log/luna/luna.log)" },
-  "insecure-install": { type: "boolean", description: "serve install scripts to any address (labs only)" },
+  "insecure-install": {
+    type: "boolean",
+    description:
+      "labs only: serve install scripts and take status reports and announces without the node's boot credential or address check",
+  },
 };
 
 /**
