@@ -4,6 +4,9 @@
  * objects are by immutable id, so renames never cascade; names are unique per kind.
  */
 import { type Static, Type as T } from "@sinclair/typebox";
+import { NodeCredentialSchema } from "./model-credential.ts";
+
+export { type NodeCredential, NodeCredentialSchema } from "./model-credential.ts";
 
 const Id = T.String({ minLength: 1 });
 /**
@@ -173,21 +176,6 @@ export type NodeIps = Static<typeof NodeIpsSchema>;
 
 export const NodeStatusSchema = T.Object({ step: T.String(), time: T.String() });
 export type NodeStatus = Static<typeof NodeStatusSchema>;
-
-/** A node's per-boot credential (domain/boot/credential.ts): only the token's SHA-256 is kept. */
-export const NodeCredentialSchema = T.Object({
-  hash: T.String(),
-  /** the address discovery was asked from; the token is accepted only from there */
-  ip: T.String(),
-  issued: T.String(),
-  expires: T.String(),
-  /** how many times a credential was issued while the previous one was still valid */
-  reissued: T.Integer({ minimum: 0 }),
-  previous_ip: T.Optional(T.String()),
-  /** when the node reported install.success: the install script is not served again for this boot */
-  installed: T.Optional(T.String()),
-});
-export type NodeCredential = Static<typeof NodeCredentialSchema>;
 
 export const NodeSchema = T.Object({
   id: Id,
