@@ -10,7 +10,7 @@ import { changeNode } from "../../src/domain/node.ts";
 import { announceAdmitter } from "../../src/server/announce-admit.ts";
 import { createApp, queryOf } from "../../src/server/app.ts";
 import { errorResponse } from "../../src/server/errors.ts";
-import type { LunaRouteOptions } from "../../src/server/luna-options.ts";
+import { type LunaRouteOptions, rateLimitedUnknownLog } from "../../src/server/luna-options.ts";
 import { handleLuna } from "../../src/server/luna-route.ts";
 import { createStatusBatcher } from "../../src/server/status-batcher.ts";
 import { type ClusterFixture, clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
@@ -203,4 +203,24 @@ test("item 5: unknown hardware is capped (a flood of made-up MACs stops at the c
   expect((await get("/luna?step=discovery&hwdata=52:54:00:77:77:77", ATTACKER)).status).toBe(404);
   const left = await fx.store.list("unknown");
   expect(left.map((u) => u.name)).toEqual(["52:54:00:77:77:77"]);
+});
+
+test("item 5: unknown hardware is logged at most once a second, with a count of what was left out", () => {
+  const lines: Record<string, unknown>[] = [];
+  let t = 0;
+  const log = rateLimitedUnknownLog({ ...silent, warn: (_m, f) => lines.push(f ?? {}) }, () => t);
+  const seen = {
+    macs: ["02:00:00:00:00:01"],
+    serial: "",
+    ip: ATTACKER,
+    why: "no node has this MAC",
+    stored: true,
+  };
+  for (let i = 0; i < 5000; i++) {
+    t = i; // 5000 requests over 5 seconds
+    log(seen);
+  }
+  expect(lines.length).toBe(5);
+  expect(lines[0]?.unlogged_before).toBeUndefined();
+  expect(lines[1]?.unlogged_before).toBe(999);
 });
