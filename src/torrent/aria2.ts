@@ -3,8 +3,17 @@
  * the engine behind the head node's seeder. One process seeds every torrent on one BitTorrent
  * port, so the upload limit is one global limit and torrents are added and removed without a
  * restart. The RPC server listens on loopback only, with a random secret.
+ *
+ * The secret never goes on aria2c's command line: /proc/PID/cmdline is world-readable, and
+ * aria2c masks --rpc-secret in its own argv only after it has started, so a local user polling
+ * /proc would catch it and drive the (possibly root) aria2c, which writes files. Nor into its
+ * environment. It goes into a config file (--conf-path) created 0600 in a fresh 0700 folder,
+ * removed as soon as aria2c answers on RPC (it reads the file once, at start) or fails to.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface Aria2Options {
   host: string;
@@ -25,13 +34,28 @@ export interface Aria2 {
   close(): Promise<void>;
 }
 
-export function aria2Args(o: Aria2Options, secret: string): string[] {
+/** aria2c's config file: the RPC options, the secret among them (one `name=value` a line). */
+export function aria2Conf(o: Aria2Options, secret: string): string {
+  return `enable-rpc=true\nrpc-listen-all=false\nrpc-listen-port=${o.rpcPort}\nrpc-secret=${secret}\n`;
+}
+
+/**
+ * Writes `text` to aria2.conf in a new folder under `parent`: the folder 0700 (mkdtemp), the
+ * file created 0600 and exclusively (no following a planted file or link).
+ */
+export function writeSecretConf(parent: string, text: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(parent, "luna-aria2-"));
+  const file = join(dir, "aria2.conf");
+  writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+  return { dir, file };
+}
+
+/** The command line: nothing secret in it (see the top of this file). */
+export function aria2Args(o: Aria2Options, confPath: string): string[] {
   return [
     o.aria2c ?? "aria2c",
-    "--enable-rpc=true",
-    "--rpc-listen-all=false",
-    `--rpc-listen-port=${o.rpcPort}`,
-    `--rpc-secret=${secret}`,
+    // Also keeps aria2c from reading ~/.aria2/aria2.conf, whatever that holds.
+    `--conf-path=${confPath}`,
     // Torrents arrive over RPC; by default aria2c would save each as <infohash>.torrent in dir.
     "--rpc-save-upload-metadata=false",
     // A .torrent of a large image with 1 MiB pieces is 20 bytes per piece; allow big images.
@@ -71,7 +95,16 @@ const RPC_TIMEOUT_MS = 3000;
 /** Starts aria2c and resolves once its RPC answers; rejects (and kills it) if it does not. */
 export async function startAria2(o: Aria2Options, readyMs = 10_000): Promise<Aria2> {
   const secret = randomBytes(16).toString("hex");
-  const proc = Bun.spawn(aria2Args(o, secret), { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  // systemd's RuntimeDirectory (luna.service) when set, else the temp folder
+  const conf = writeSecretConf(process.env.RUNTIME_DIRECTORY || tmpdir(), aria2Conf(o, secret));
+  const removeConf = () => rmSync(conf.dir, { recursive: true, force: true });
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = Bun.spawn(aria2Args(o, conf.file), { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  } catch (e) {
+    removeConf();
+    throw e;
+  }
   let tail = "";
   // aria2c prints errors on stdout as well as stderr. Drain both always: an unread pipe fills
   // up and blocks aria2c.
@@ -105,6 +138,16 @@ export async function startAria2(o: Aria2Options, readyMs = 10_000): Promise<Ari
   };
   const engine: Aria2 = { proc, call, tail: () => tail.trim(), close };
   const deadline = Date.now() + readyMs;
+  try {
+    return await ready(engine, o.rpcPort, deadline);
+  } finally {
+    removeConf();
+  }
+}
+
+/** Resolves once aria2c answers on RPC; rejects (and kills it) when it exits or the deadline passes. */
+async function ready(engine: Aria2, rpcPort: number, deadline: number): Promise<Aria2> {
+  const proc = engine.proc;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       await proc.exited;
@@ -113,12 +156,12 @@ export async function startAria2(o: Aria2Options, readyMs = 10_000): Promise<Ari
       );
     }
     try {
-      await call("aria2.getVersion");
+      await engine.call("aria2.getVersion");
       return engine;
     } catch {
       if (Date.now() > deadline) {
         proc.kill("SIGKILL");
-        throw new Error(`aria2c did not answer on its RPC port ${o.rpcPort}: ${engine.tail()}`);
+        throw new Error(`aria2c did not answer on its RPC port ${rpcPort}: ${engine.tail()}`);
       }
       await Bun.sleep(20);
     }
