@@ -11,7 +11,7 @@
  * only an OS crash or power loss can drop the last commits (https://sqlite.org/wal.html).
  */
 import { Database } from "bun:sqlite";
-import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, fchownSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { AppError } from "../../domain/errors.ts";
 import type { Kind, Kinds } from "../../domain/model.ts";
@@ -189,11 +189,34 @@ export function openSqliteStore(
   };
 }
 
+/**
+ * Creates the store file if missing, owned by whoever owns its folder when we are root: the
+ * daemon runs as `luna` (luna.service) and the admin's CLI as root, so a store that root's
+ * `luna cluster init` creates in luna's /var/lib/luna must still be luna's. SQLite itself gives
+ * the -wal and -shm files it creates as root the database file's owner (os_unix.c,
+ * robustFchown), so this file is the only one to hand over.
+ */
+function createOwnedLikeFolder(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return;
+    throw e;
+  }
+  try {
+    const folder = statSync(dirname(path));
+    if (process.getuid?.() === 0 && folder.uid !== 0) fchownSync(fd, folder.uid, folder.gid);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function openDatabase(path: string): Database {
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Create the file ourselves so it is born 0600; SQLite gives its -wal/-shm the same mode.
-    closeSync(openSync(path, "a", 0o600));
+    createOwnedLikeFolder(path);
     chmodSync(path, 0o600);
     return new Database(path, { create: true, strict: true });
   } catch (e) {
