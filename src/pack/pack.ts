@@ -4,8 +4,17 @@
  * only after every file is in place, so a killed pack leaves the previous version current.
  * Versions no booting node still needs are removed after a successful pack.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { announceUrl, endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
@@ -42,8 +51,22 @@ export interface PackResult {
   bytesRead: number;
 }
 
+/**
+ * Everything pack writes is served to the whole provisioning network and read by the daemon,
+ * which runs as the luna user (luna.service) while pack runs as root: 0644 files in 0755
+ * folders, whatever root's umask or the source's mode (dracut writes its initramfs 0600).
+ */
+const publish = (path: string) => chmodSync(path, 0o644);
+
+/** Creates `path` and missing parents 0755; an existing folder keeps the mode its owner gave it. */
+function publicDir(path: string): void {
+  const first = mkdirSync(path, { recursive: true });
+  if (first) for (let d = path; d.length >= first.length; d = dirname(d)) chmodSync(d, 0o755);
+}
+
 const atomicWrite = (path: string, data: Uint8Array) => {
   writeFileSync(`${path}.partial`, data);
+  publish(`${path}.partial`);
   renameSync(`${path}.partial`, path);
 };
 
@@ -62,8 +85,8 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   if (!existsSync(image.path)) throw new AppError("NOT_FOUND", `Image tree '${image.path}' does not exist`);
   const torrents = join(cluster.path, "torrents");
   const boot = join(cluster.path, "boot");
-  mkdirSync(torrents, { recursive: true });
-  mkdirSync(boot, { recursive: true });
+  publicDir(torrents);
+  publicDir(boot);
   removeStalePartials(torrents, log);
   const next = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
   const current = image.versions.find((v) => v.version === image.current);
@@ -117,6 +140,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       );
     }
     copyFileSync(kernel, join(boot, `${kernfile}.partial`));
+    publish(join(boot, `${kernfile}.partial`));
     renameSync(join(boot, `${kernfile}.partial`), join(boot, kernfile));
     if (o.initrdSource) {
       copyFileSync(o.initrdSource, join(boot, `${initrdfile}.partial`));
@@ -126,6 +150,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     } else {
       throw new AppError("NOT_IMPLEMENTED", "No initramfs builder available", "Pass --initrdfile PATH");
     }
+    publish(join(boot, `${initrdfile}.partial`));
     renameSync(join(boot, `${initrdfile}.partial`), join(boot, initrdfile));
   }
   const updated = await o.store.write(async (tx) => {

@@ -10,7 +10,17 @@
  * temporary name, fsync'ed and renamed, so a crash never leaves a half tarball under the final
  * name. Progress comes from tar's checkpoints.
  */
-import { closeSync, fdatasync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fdatasync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { AppError } from "../domain/errors.ts";
 
 export type Compression = "zstd" | "gzip" | "none";
@@ -65,6 +75,8 @@ tar -C "$1" --one-file-system --numeric-owner --xattrs --xattrs-include='*' --ac
   --checkpoint=${CHECKPOINT} --checkpoint-action=echo=luna-checkpoint:%u -cf - . ${COMPRESSOR[compression]}`;
   // Created here so it exists before the shell opens it (with O_TRUNC, the same inode).
   const fd = openSync(tmp, "w+", 0o644);
+  fchmodSync(fd, 0o644); // not less under root's umask: the daemon's luna user serves it
+
   const follower = followPieces(fd, pieceLength);
   const proc = Bun.spawn(["bash", "-c", script, "luna-pack", root, tmp], {
     stdout: "ignore",
