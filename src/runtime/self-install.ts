@@ -1,12 +1,26 @@
 /**
  * `luna self-install`: lays out a head node from the one binary — the binary in
- * <prefix>/sbin with its lweb/ltorrent/lpower links, the `luna` user, /opt/luna/{boot,torrents},
- * /var/lib/luna (0700), /var/log/luna, the systemd unit, a default config, and the iPXE ROMs
- * from Debian's `ipxe` package under the names `makedhcp` hands out. With --destdir everything
- * goes under that folder (packaging, tests) and no user is created.
+ * <prefix>/sbin with its lweb/ltorrent/lpower links, the `luna` user the daemon runs as,
+ * /opt/luna/{boot,torrents}, /var/lib/luna and /var/log/luna (owned by luna, 0750), the
+ * systemd unit, a default config (0640 root:luna: it may hold a MongoDB password), and the
+ * iPXE ROMs from Debian's `ipxe` package under the names `makedhcp` hands out. With --destdir
+ * everything goes under that folder (packaging, tests, OS images): the user is created only
+ * when that folder has its own etc/passwd, and otherwise the output says what to run.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { type Account, ensureAccount } from "./luna-user.ts";
 import { renderUnit } from "./unit.ts";
 
 export interface SelfInstallOptions {
@@ -23,7 +37,21 @@ const ROMS: [string, string][] = [
   ["ipxe.efi", "luna_ipxe.efi"],
 ];
 
+const CONF = "/etc/luna/luna.conf";
+const DEFAULT_CONF =
+  '# luna configuration (TOML). Flags beat LUNA_* variables, which beat this file.\nstore = "sqlite:/var/lib/luna/luna.db"\n\n[daemon]\nhost = "0.0.0.0"\nport = 7050\n';
+
 export function selfInstall(o: SelfInstallOptions): { warnings: string[] } {
+  // Folders and files get exactly the modes below, whatever the caller's umask (077 is common).
+  const umask = process.umask(0o022);
+  try {
+    return install(o);
+  } finally {
+    process.umask(umask);
+  }
+}
+
+function install(o: SelfInstallOptions): { warnings: string[] } {
   const warnings: string[] = [];
   const at = (p: string) => join(o.destdir || "/", p);
   const sbin = at(join(o.prefix, "sbin"));
@@ -40,9 +68,10 @@ export function selfInstall(o: SelfInstallOptions): { warnings: string[] } {
   }
   o.log(`linked lweb, ltorrent, lpower → luna in ${sbin}`);
   for (const [dir, mode] of [
+    ["/opt/luna", 0o755],
     ["/opt/luna/boot", 0o755],
     ["/opt/luna/torrents", 0o755],
-    ["/var/lib/luna", 0o700],
+    ["/var/lib/luna", 0o750],
     ["/var/log/luna", 0o750],
     ["/etc/luna", 0o755],
     [o.tftproot, 0o755],
@@ -50,20 +79,30 @@ export function selfInstall(o: SelfInstallOptions): { warnings: string[] } {
     mkdirSync(at(dir), { recursive: true, mode });
     chmodSync(at(dir), mode);
   }
-  const conf = at("/etc/luna/luna.conf");
-  if (!existsSync(conf)) {
-    writeFileSync(
-      conf,
-      '# luna configuration (TOML). Flags beat LUNA_* variables, which beat this file.\nstore = "sqlite:/var/lib/luna/luna.db"\n\n[daemon]\nhost = "0.0.0.0"\nport = 7050\n',
-    );
+  const user = ensureAccount(o.destdir || "/");
+  if (user.account) {
+    if (user.created) o.log(`created the system user luna (uid ${user.account.uid})`);
+    handOver(at, user.account, o.log);
+  } else {
+    // The package's scripts (or systemd's StateDirectory) hand the state over; the config
+    // stays root's alone until then.
+    const line = `${user.reason}; then: chown -R luna:luna /var/lib/luna /var/log/luna; chgrp luna ${CONF}`;
+    if (o.destdir) o.log(line);
+    else warnings.push(line);
   }
+  const conf = at(CONF);
+  if (!existsSync(conf)) writeFileSync(conf, DEFAULT_CONF, { mode: 0o600, flag: "wx" });
+  // Readable by the daemon's group and no one else, also when an older install left it 0644.
+  if (user.account && process.getuid?.() === 0) chownSync(conf, 0, user.account.gid);
+  chmodSync(conf, user.account ? 0o640 : 0o600);
+  o.log(`${conf} is ${user.account ? "0640 root:luna" : "0600 root"}`);
   const unitDir = at("/etc/systemd/system");
   mkdirSync(unitDir, { recursive: true });
   writeFileSync(
     join(unitDir, "luna.service"),
-    renderUnit({ exec: join(o.prefix, "sbin", "luna"), config: "/etc/luna/luna.conf" }),
+    renderUnit({ exec: join(o.prefix, "sbin", "luna"), config: CONF }),
   );
-  o.log(`wrote ${join(unitDir, "luna.service")}`);
+  o.log(`wrote ${join(unitDir, "luna.service")} (runs as luna)`);
   for (const [from, to] of ROMS) {
     const src = join(o.ipxeDir, from);
     if (existsSync(src)) copyFileSync(src, at(join(o.tftproot, to)));
@@ -72,22 +111,21 @@ export function selfInstall(o: SelfInstallOptions): { warnings: string[] } {
         `${src} not found: install Debian's ipxe package (apt-get install ipxe) and run self-install again`,
       );
   }
-  if (!o.destdir) {
-    const exists = Bun.spawnSync(["id", "-u", "luna"]).exitCode === 0;
-    if (!exists) {
-      const r = Bun.spawnSync([
-        "useradd",
-        "--system",
-        "--home-dir",
-        "/opt/luna",
-        "--shell",
-        "/usr/sbin/nologin",
-        "luna",
-      ]);
-      if (r.exitCode !== 0) warnings.push(`could not create the luna user: ${r.stderr.toString().trim()}`);
-    }
-  } else {
-    o.log("--destdir given: the luna user is not created");
-  }
   return { warnings };
+}
+
+/**
+ * The state and log folders belong to luna, and so do the files directly in the state folder
+ * (a store the root CLI created before this install ran as root, an upgrade from a root daemon).
+ */
+function handOver(at: (p: string) => string, a: Account, log: (line: string) => void): void {
+  if (process.getuid?.() !== 0) return;
+  for (const dir of ["/var/lib/luna", "/var/log/luna"]) {
+    chownSync(at(dir), a.uid, a.gid);
+    for (const f of readdirSync(at(dir))) {
+      const path = join(at(dir), f);
+      if (lstatSync(path).isFile()) chownSync(path, a.uid, a.gid);
+    }
+  }
+  log("/var/lib/luna and /var/log/luna belong to luna");
 }

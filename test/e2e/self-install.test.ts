@@ -1,7 +1,8 @@
 /**
  * The head-node install path: `luna self-install --destdir` lays out the binary, its links,
  * folders with their modes, the systemd unit, a default config and the iPXE ROMs from Debian's
- * ipxe package (installed by .ci/run), and the installed links work.
+ * ipxe package (installed by .ci/run), and the installed links work. Modes, owners and the
+ * unit's confinement are checked closely in test/security/self-install.test.ts.
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync, readlinkSync, statSync } from "node:fs";
@@ -17,7 +18,7 @@ test("self-install lays out a head node under a destdir", async () => {
   const sbin = join(dest, "usr/local/sbin");
   expect(statSync(join(sbin, "luna")).mode & 0o777).toBe(0o755);
   for (const link of ["lweb", "ltorrent", "lpower"]) expect(readlinkSync(join(sbin, link))).toBe("luna");
-  expect(statSync(join(dest, "var/lib/luna")).mode & 0o777).toBe(0o700);
+  expect(statSync(join(dest, "var/lib/luna")).mode & 0o777).toBe(0o750);
   for (const d of ["opt/luna/boot", "opt/luna/torrents", "var/log/luna", "etc/luna"])
     expect(existsSync(join(dest, d))).toBe(true);
   const unit = readFileSync(join(dest, "etc/systemd/system/luna.service"), "utf8");

@@ -13,7 +13,8 @@ export const createSelfInstallCommand = (ctx: CliContext) =>
     args: {
       destdir: {
         type: "string",
-        description: "install under this folder (packaging, tests); no user is created",
+        description:
+          "install under this folder (packaging, tests); the luna user is created only when it has etc/passwd",
       },
       prefix: { type: "string", description: "prefix of the binary (default /usr/local)" },
       tftproot: { type: "string", description: "TFTP root for the iPXE ROMs (default /srv/tftp)" },
