@@ -19,7 +19,7 @@ import {
 } from "../../runtime/control.ts";
 import { runDaemon } from "../../runtime/daemon.ts";
 import { createLogger } from "../../runtime/logger.ts";
-import { renderUnit } from "../../runtime/unit.ts";
+import { LUNA_USER, renderUnit } from "../../runtime/unit.ts";
 import { checkArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { type Parsed, verb } from "../verb.ts";
@@ -143,6 +143,7 @@ export function createDaemonCommand(ctx: CliContext) {
               renderUnit({ exec: selfCommand().join(" "), config: process.env.LUNA_CONFIG || undefined }),
             );
             ctx.out(`wrote ${file}`);
+            ctx.out(`It runs the daemon as the ${LUNA_USER} user: 'luna self-install' creates it`);
           },
         }),
     },
