@@ -4,7 +4,8 @@
  * `luna` system user with one capability and systemd's hardening. User creation is tested in
  * an OS tree with its own etc/passwd (useradd --prefix edits that tree only): creating a user
  * on the test machine itself is not done here, so the plain `self-install` (no --destdir) path
- * differs from the tested one only by that --prefix.
+ * differs from the tested one only by that --prefix. Needs root (chown, useradd) and
+ * systemd-analyze (Debian's systemd package, installed by .ci/run).
  */
 import { expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -75,6 +76,7 @@ test("self-install under a packaging destdir writes luna.conf 0600 and a unit th
 });
 
 test("self-install into an OS tree creates the luna system user there and hands it the state", async () => {
+  expect(process.getuid?.()).toBe(0); // chown and useradd; CI runs as root
   await using box = await sandbox();
   const dest = join(box.dir, "image");
   mkdirSync(join(dest, "etc/luna"), { recursive: true });
