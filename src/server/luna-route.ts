@@ -94,10 +94,12 @@ async function discovery(
       });
       return text(`${wrong}: run 'luna cluster makedhcp' and restart the DHCP server\n`, 403);
     }
-    const node = await o.statuses.update(bound.name, (n) => ({
-      ...bootRequested(n, ip, now),
-      credential: issueCredential(n, credential),
-    }));
+    // A node that boots from its disk needs no credential (and must not count as a re-issue).
+    const node = await o.statuses.update(bound.name, (n) =>
+      n.localboot
+        ? bootRequested(n, ip, now)
+        : { ...bootRequested(n, ip, now), credential: issueCredential(n, credential) },
+    );
     result = { found: true, how: "mac", node };
   } else {
     const cluster = await requireCluster(o.store);
@@ -110,7 +112,7 @@ async function discovery(
         byName: cluster.discovery_by_name,
         ...(query.node ? { node: query.node } : {}),
       });
-      if (!r.found) return r;
+      if (!r.found || r.node.localboot) return r;
       const node = { ...r.node, credential: issueCredential(r.node, credential) };
       await tx.update("node", node);
       return { ...r, node };
