@@ -28,6 +28,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   FORBIDDEN: 4,
   STORE_UNAVAILABLE: 5,
   STORE_PERMISSION: 5,
+  STORE_BUSY: 5,
   EXTERNAL_COMMAND: 6,
   NOT_IMPLEMENTED: 7,
 };

@@ -13,7 +13,7 @@ import type { PeerOut } from "../torrent/announce.ts";
 import { createLunaSeeder } from "../torrent/luna-seeder.ts";
 import { createSeeder } from "../torrent/seeder.ts";
 import { createTracker } from "../torrent/tracker.ts";
-import { openStore } from "./open-store.ts";
+import { daemonSqliteOptions, openStore } from "./open-store.ts";
 import { type Service, supervise } from "./supervisor.ts";
 
 export interface DaemonOptions {
@@ -61,10 +61,10 @@ export function httpService(
 }
 
 export async function runDaemon(o: DaemonOptions): Promise<number> {
-  const store = await openStore(parseStoreSpec(o.config.store), {
-    backgroundCheckpoint: { intervalMs: 1000, onError: (m) => o.log.error(m) },
-    readCache: true,
-  });
+  const store = await openStore(
+    parseStoreSpec(o.config.store),
+    daemonSqliteOptions((m) => o.log.error(m)),
+  );
   const cluster = await store.byName("cluster", "general");
   // The seeder binds the address nodes reach the head node at: the frontend address.
   const seedHost = cluster?.frontend_address || (o.host !== "0.0.0.0" ? o.host : "");

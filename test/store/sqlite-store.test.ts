@@ -209,8 +209,14 @@ describe("sqlite store file", () => {
     using dir = tempDir();
     const path = join(dir.path, "luna.db");
     const errors: string[] = [];
+    // no checkpoint until asked: none by the clock, by the commit count or for the WAL's size
     const store = openSqliteStore(path, {
-      backgroundCheckpoint: { intervalMs: 3_600_000, onError: (m) => errors.push(m) },
+      backgroundCheckpoint: {
+        intervalMs: 3_600_000,
+        everyCommits: Number.POSITIVE_INFINITY,
+        truncateAboveBytes: Number.POSITIVE_INFINITY,
+        onError: (m) => errors.push(m),
+      },
     });
     try {
       // 2,000 one-document transactions: far past the 1,000-page automatic checkpoint

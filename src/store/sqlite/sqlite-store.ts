@@ -2,8 +2,9 @@
  * The embedded default store: one SQLite file (bun:sqlite) in WAL mode, mode 0600.
  *
  * Write transactions use BEGIN IMMEDIATE, so a writer takes the database lock before it reads
- * anything: two `luna node add` processes can never both see the same free address. Waiting
- * for the lock is SQLite's own busy timeout, not a sleep loop of ours. Inside one process,
+ * anything: two `luna node add` processes can never both see the same free address. The CLI
+ * waits for the lock with SQLite's own busy timeout, which blocks the thread; the daemon
+ * (`asyncLockWaitMs`) must keep serving meanwhile, so it waits on timers (busy-wait.ts). Inside one process,
  * transactions share a single connection, so they are queued by an async mutex; reads outside a
  * transaction only ever see committed data: on that connection when no transaction is open,
  * on a second connection while one is.
@@ -16,7 +17,8 @@ import { dirname } from "node:path";
 import { AppError } from "../../domain/errors.ts";
 import type { Kind, Kinds } from "../../domain/model.ts";
 import type { Store, StoreWriter } from "../../domain/store.ts";
-import { type Checkpointer, startCheckpointer } from "./checkpointer.ts";
+import { retryWhileBusy } from "./busy-wait.ts";
+import { type Checkpointer, type CheckpointOptions, startCheckpointer } from "./checkpointer.ts";
 import { migrate } from "./migrations.ts";
 import { createReadCache, type ReadCache } from "./read-cache.ts";
 
@@ -60,8 +62,13 @@ const readQueries = (db: Database) => ({
 
 export interface SqliteOptions {
   busyTimeoutMs?: number;
+  /**
+   * Wait for another process's lock on timers, at most this long, then fail with STORE_BUSY,
+   * instead of in SQLite's busy timeout, which blocks the thread (the daemon; see busy-wait.ts)
+   */
+  asyncLockWaitMs?: number;
   /** WAL checkpoints in a worker thread instead of inside commits (the daemon; see checkpointer.ts) */
-  backgroundCheckpoint?: { intervalMs: number; onError: (message: string) => void };
+  backgroundCheckpoint?: CheckpointOptions;
   /** cache rarely changed documents between reads (the daemon; see read-cache.ts) */
   readCache?: boolean;
 }
@@ -70,11 +77,15 @@ export function openSqliteStore(
   path: string,
   options: SqliteOptions = {},
 ): Store & { checkpointer?: Checkpointer } {
+  // Opening and migrating may wait in the busy timeout: nothing is served yet.
   const db = prepare(path, options.busyTimeoutMs ?? 60_000);
+  const lockWait = options.asyncLockWaitMs;
+  const busyTimeout = lockWait === undefined ? (options.busyTimeoutMs ?? 60_000) : 0;
+  db.run(`PRAGMA busy_timeout = ${busyTimeout}`);
   const bg = options.backgroundCheckpoint;
-  const checkpointer = bg ? startCheckpointer(db, path, bg.intervalMs, bg.onError) : undefined;
+  const checkpointer = bg ? startCheckpointer(db, path, bg) : undefined;
   const readDb = new Database(path, { strict: true });
-  readDb.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 60_000}`);
+  readDb.run(`PRAGMA busy_timeout = ${busyTimeout}`);
   readDb.run(`PRAGMA cache_size = ${CACHE_KIB}`);
   const w = readQueries(db);
   const r = readQueries(readDb);
@@ -112,7 +123,17 @@ export function openSqliteStore(
   // own commits keep it valid); the second connection's cache is dropped whenever the WAL has
   // changed, which in a boot storm is at every read. Only while a transaction is open (its
   // callback awaiting) do reads go to the second connection.
-  const outside = readerOn(() => (db.inTransaction ? r : w), cache);
+  const direct = readerOn(() => (db.inTransaction ? r : w), cache);
+  // A WAL reader does not wait for writers; SQLITE_BUSY is rare (another process recovering
+  // the WAL after a crash) but must not block the daemon either.
+  const outside: typeof direct =
+    lockWait === undefined
+      ? direct
+      : {
+          get: (kind, id) => retryWhileBusy(() => direct.get(kind, id), lockWait),
+          byName: (kind, name) => retryWhileBusy(() => direct.byName(kind, name), lockWait),
+          list: (kind) => retryWhileBusy(() => direct.list(kind), lockWait),
+        };
 
   const writer: StoreWriter = {
     ...reader,
@@ -154,11 +175,17 @@ export function openSqliteStore(
     ...outside,
     write<T>(fn: (tx: StoreWriter) => Promise<T>): Promise<T> {
       const run = async (): Promise<T> => {
-        db.run("BEGIN IMMEDIATE");
+        // Inside the queue: the daemon's own transactions never interleave, even while one
+        // awaits the lock or a WAL truncation.
+        const gate = checkpointer?.gate();
+        if (gate) await gate;
+        if (lockWait === undefined) db.run("BEGIN IMMEDIATE");
+        else await retryWhileBusy(() => db.run("BEGIN IMMEDIATE"), lockWait);
         try {
           const result = await fn(writer);
           db.run("COMMIT");
           cache?.ended();
+          checkpointer?.committed();
           return result;
         } catch (e) {
           cache?.ended();
