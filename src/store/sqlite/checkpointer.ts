@@ -144,7 +144,10 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
       above = r.truncated ? limit : Math.max(limit, 2 * bytes);
     } else if (bytes > above) {
       truncateDue = true;
-      gateOpen = Promise.withResolvers<void>();
+      const gate = Promise.withResolvers<void>();
+      gateOpen = gate;
+      // bounded even if the worker hangs: writers then meet the lock and wait on timers
+      setTimeout(() => gateOpen === gate && openGate(), 5000).unref?.();
     }
     if (next.length > 0 || truncateDue) tick();
   };
