@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Elysia } from "elysia";
 import { requireCluster } from "../domain/common.ts";
 import { errorResponse, text } from "./errors.ts";
+import { createFileOpener } from "./file-opener.ts";
 import { serveFile } from "./files.ts";
 import { rateLimitedUnknownLog } from "./luna-options.ts";
 import { handleLuna, type LunaRouteOptions } from "./luna-route.ts";
@@ -29,17 +30,31 @@ export function createApp(options: AppOptions) {
     counters: options.counters ?? { installRefused: 0, unknownNodes: 0, statusReports: 0 },
     unknownLog: options.unknownLog ?? rateLimitedUnknownLog(options.log, () => options.now().getTime()),
   };
+  const ctx = { files: createFileOpener(), log: o.log };
+  const file = async (folder: string, rawName: string, request: Request) =>
+    serveFile(
+      {
+        folder: join((await requireCluster(o.store)).path, folder),
+        rawName,
+        range: request.headers.get("range"),
+        head: request.method === "HEAD",
+      },
+      ctx,
+    );
   const files =
     (folder: "boot" | "torrents") =>
-    async ({ params, request }: { params: Record<string, string>; request: Request }) =>
-      serveFile(
-        join((await requireCluster(o.store)).path, folder),
-        params["*"] ?? "",
-        request.headers.get("range"),
-        request.method === "HEAD",
-      );
+    ({ params, request }: { params: Record<string, string>; request: Request }) =>
+      file(folder, params["*"] ?? "", request);
   return (
     new Elysia()
+      // HEAD on the files is answered here, before routing: Elysia answers HEAD on a wildcard
+      // route by running the GET handler and reading the whole body to count it (and says
+      // Content-Length: 0 for a null one), even with a .head() route of our own.
+      .onRequest(({ request }) => {
+        if (request.method !== "HEAD") return;
+        const m = /^\/(boot|torrents)\/(.*)$/.exec(new URL(request.url).pathname);
+        if (m) return file(m[1] as string, m[2] as string, request);
+      })
       .onError(({ error, code }) => {
         if (code === "NOT_FOUND") return text("not found\n", 404);
         if (code === "VALIDATION" || code === "PARSE") return text("bad request\n", 400);
@@ -61,9 +76,7 @@ export function createApp(options: AppOptions) {
         o.tracker ? o.tracker.scrape(request.url) : text("no tracker here\n", 404),
       )
       .get("/boot/*", files("boot"))
-      .head("/boot/*", files("boot"))
       .get("/torrents/*", files("torrents"))
-      .head("/torrents/*", files("torrents"))
   );
 }
 
