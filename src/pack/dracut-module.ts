@@ -13,6 +13,7 @@ import netLib from "../../dracut/modules.d/95luna/luna-net-lib.sh" with { type: 
 import parseCmdline from "../../dracut/modules.d/95luna/luna-parse-cmdline.sh" with { type: "text" };
 import prePivot from "../../dracut/modules.d/95luna/luna-pre-pivot.sh" with { type: "text" };
 import setup from "../../dracut/modules.d/95luna/module-setup.sh" with { type: "text" };
+import { folderInImage } from "./image-path.ts";
 
 /** Where dracut looks for modules, relative to the image root (dracut's dracutbasedir). */
 export const DRACUT_MODULES_DIR = "usr/lib/dracut/modules.d";
@@ -35,10 +36,15 @@ export const DRACUT_MODULE_FILES: Record<string, { text: string; mode: number }>
 /**
  * Writes the module into `<imageRoot>/usr/lib/dracut/modules.d/95luna/` (replacing what was
  * there) and returns the paths written. The mode is set with chmod, not at creation, so the
- * process umask cannot strip the executable bits.
+ * process umask cannot strip the executable bits. The folder is resolved inside the image, so
+ * a link on the way (`usr/lib/dracut -> /etc`) cannot make pack write into the head node.
  */
 export function writeDracutModule(imageRoot: string): string[] {
-  const modulesDir = join(imageRoot, DRACUT_MODULES_DIR);
+  const modulesDir = folderInImage(
+    imageRoot,
+    DRACUT_MODULES_DIR,
+    "Fix the link in the image, or give an initramfs with --initrdfile FILE",
+  );
   rmSync(join(modulesDir, "95luna"), { recursive: true, force: true });
   const written: string[] = [];
   for (const [rel, { text, mode }] of Object.entries(DRACUT_MODULE_FILES)) {

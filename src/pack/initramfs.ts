@@ -4,11 +4,14 @@
  * mounted for dracut and always unmounted again. An image without dracut gets a clear error
  * naming the ways out.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../domain/errors.ts";
 import type { OsImage } from "../domain/model.ts";
 import { writeDracutModule } from "./dracut-module.ts";
+import { copyFromImage, folderInImage, resolveInImage } from "./image-path.ts";
+
+const FIX = "Fix the link in the image, or give an initramfs with --initrdfile FILE";
 
 /**
  * `luna,-i18n` → `--add luna --omit i18n`; kernel modules → `--add-drivers`; `zstd` asks
@@ -46,22 +49,34 @@ export function dracutArgs(
 export function zstdInitramfs(root: string, kver: string, dracut: string): boolean {
   const read = (path: string) => {
     try {
-      return readFileSync(join(root, path), "utf8");
+      const file = resolveInImage(root, path, FIX);
+      return file ? readFileSync(file, "utf8") : "";
     } catch {
       return "";
     }
   };
   if (!/^CONFIG_RD_ZSTD=y$/m.test(read(`boot/config-${kver}`))) return false;
   if (!read(dracut).includes("--zstd")) return false;
-  const confDir = join(root, "etc/dracut.conf.d");
-  const confs = existsSync(confDir) ? readdirSync(confDir).filter((f) => f.endsWith(".conf")) : [];
+  let confs: string[] = [];
+  try {
+    const confDir = resolveInImage(root, "etc/dracut.conf.d", FIX);
+    if (confDir) confs = readdirSync(confDir).filter((f) => f.endsWith(".conf"));
+  } catch {
+    // no readable folder: no configuration files
+  }
   const settings = [read("etc/dracut.conf"), ...confs.map((f) => read(`etc/dracut.conf.d/${f}`))];
   return !settings.some((text) => /^\s*compress\s*=/m.test(text));
 }
 
 export async function buildInitramfs(image: OsImage, out: string): Promise<void> {
   const root = image.path;
-  const dracut = ["usr/bin/dracut", "usr/sbin/dracut", "sbin/dracut"].find((p) => existsSync(join(root, p)));
+  const dracut = ["usr/bin/dracut", "usr/sbin/dracut", "sbin/dracut"].find((p) => {
+    try {
+      return resolveInImage(root, p, FIX) !== undefined;
+    } catch {
+      return false;
+    }
+  });
   if (!dracut) {
     throw new AppError(
       "NOT_FOUND",
@@ -74,6 +89,15 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
   const mounted: string[] = [];
   try {
     for (const fs of ["proc", "sys", "dev"]) {
+      // mount follows a link on the head node: /proc bound onto an image's `proc -> /etc` would
+      // cover the head node's /etc
+      if (lstatSync(join(root, fs), { throwIfNoEntry: false })?.isSymbolicLink()) {
+        throw new AppError(
+          "INVALID_ARGUMENT",
+          `/${fs} in the image '${root}' is a link; pack bind-mounts the head node's /${fs} there`,
+          `Make /${fs} a plain folder in the image, or give an initramfs with --initrdfile FILE`,
+        );
+      }
       mkdirSync(join(root, fs), { recursive: true });
       if (Bun.spawnSync(["mount", "--bind", `/${fs}`, join(root, fs)]).exitCode !== 0) {
         throw new AppError(
@@ -84,7 +108,7 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
       }
       mounted.push(join(root, fs));
     }
-    mkdirSync(join(root, "tmp"), { recursive: true });
+    mkdirSync(folderInImage(root, "tmp", FIX), { recursive: true });
     const r = Bun.spawn(
       [
         "chroot",
@@ -106,9 +130,17 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
         "Fix the image, or supply --initrdfile FILE",
       );
     }
-    copyFileSync(join(root, inImage), out);
+    // dracut wrote it inside the chroot: /tmp there may be a link, read as the image reads it
+    const built = resolveInImage(root, inImage, FIX);
+    if (!built) throw new AppError("EXTERNAL_COMMAND", `dracut left no ${inImage} in the image`, FIX);
+    copyFromImage(root, built, out);
   } finally {
     for (const m of mounted.reverse()) Bun.spawnSync(["umount", "-l", m]);
-    rmSync(join(root, inImage), { force: true });
+    try {
+      const built = resolveInImage(root, inImage, FIX);
+      if (built) rmSync(built, { force: true });
+    } catch {
+      // a link leading out: nothing of ours to remove there
+    }
   }
 }

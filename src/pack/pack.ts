@@ -4,16 +4,7 @@
  * only after every file is in place, so a killed pack leaves the previous version current.
  * Versions no booting node still needs are removed after a successful pack.
  */
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { announceUrl, endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
@@ -21,11 +12,11 @@ import { AppError } from "../domain/errors.ts";
 import type { OsImage, OsImageVersion } from "../domain/model.ts";
 import { addImageVersion, unusedVersions } from "../domain/osimage.ts";
 import type { Store } from "../domain/store.ts";
-import { kernelFile } from "./kernels.ts";
+import { type BootOptions, findBootSources, writeBootFiles } from "./boot-files.ts";
 import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
 import { makeTorrent, pieceLengthFor } from "./torrent-file.ts";
 
-export interface PackOptions {
+export interface PackOptions extends BootOptions {
   store: Store;
   name: string;
   compression: Compression;
@@ -35,10 +26,6 @@ export interface PackOptions {
   imageOnly?: boolean;
   /** kernel and initramfs only (the original's -b) */
   bootOnly?: boolean;
-  /** one-off sources for the boot files, e.g. when the image has no dracut */
-  kernelSource?: string;
-  initrdSource?: string;
-  buildInitramfs?: (image: OsImage, out: string) => Promise<void>;
   progress?: (phase: string, done: number, total: number) => void;
   log?: (line: string) => void;
   now?: () => Date;
@@ -88,6 +75,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   publicDir(torrents);
   publicDir(boot);
   removeStalePartials(torrents, log);
+  const sources = o.imageOnly ? undefined : findBootSources(image, o);
   const next = Math.max(0, ...image.versions.map((v) => v.version)) + 1;
   const current = image.versions.find((v) => v.version === image.current);
   let packed = current;
@@ -128,30 +116,10 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   }
   let kernfile = image.kernfile;
   let initrdfile = image.initrdfile;
-  if (!o.imageOnly) {
+  if (sources) {
     kernfile = `${image.name}-vmlinuz-${image.kernver}`;
     initrdfile = `${image.name}-initramfs-${image.kernver}`;
-    const kernel = o.kernelSource ?? kernelFile(image.path, image.kernver);
-    if (!kernel || !existsSync(kernel)) {
-      throw new AppError(
-        "NOT_FOUND",
-        `No kernel ${image.kernver} in '${image.path}'`,
-        "Install it in the image, or pass --kernfile PATH",
-      );
-    }
-    copyFileSync(kernel, join(boot, `${kernfile}.partial`));
-    publish(join(boot, `${kernfile}.partial`));
-    renameSync(join(boot, `${kernfile}.partial`), join(boot, kernfile));
-    if (o.initrdSource) {
-      copyFileSync(o.initrdSource, join(boot, `${initrdfile}.partial`));
-    } else if (o.buildInitramfs) {
-      log(`building the initramfs with dracut inside ${image.path}`);
-      await o.buildInitramfs(image, join(boot, `${initrdfile}.partial`));
-    } else {
-      throw new AppError("NOT_IMPLEMENTED", "No initramfs builder available", "Pass --initrdfile PATH");
-    }
-    publish(join(boot, `${initrdfile}.partial`));
-    renameSync(join(boot, `${initrdfile}.partial`), join(boot, initrdfile));
+    await writeBootFiles(image, sources, { ...o, boot, kernfile, initrdfile, log, publish });
   }
   const updated = await o.store.write(async (tx) => {
     if (!packed)

@@ -1,6 +1,6 @@
 /** `luna osimage pack`: drives src/pack with a progress bar on a terminal, quiet lines otherwise. */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { AppError } from "../../domain/errors.ts";
 import { buildInitramfs } from "../../pack/initramfs.ts";
 import { packImage } from "../../pack/pack.ts";
@@ -46,26 +46,12 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
   }
   if (a.image && a.boot) throw new AppError("INVALID_ARGUMENT", "Use either --image-only or --boot-only");
   const store = await ctx.store();
-  const image = await store.byName("osimage", name);
   const source = (flag: string, v: unknown) => {
     if (typeof v !== "string") return undefined;
     const p = resolve(v);
     if (!existsSync(p)) throw new AppError("NOT_FOUND", `--${flag} '${v}' does not exist`);
     return p;
   };
-  let initrdSource = source("initrdfile", a.initrdfile);
-  if (a.copy_boot && image) {
-    initrdSource = [
-      join(image.path, "boot", `initramfs-${image.kernver}.img`),
-      join(image.path, "boot", `initrd.img-${image.kernver}`),
-    ].find((p) => existsSync(p));
-    if (!initrdSource)
-      throw new AppError(
-        "NOT_FOUND",
-        `No initramfs for ${image.kernver} in ${image.path}/boot`,
-        "Build one in the image, or let pack build it",
-      );
-  }
   const tty = Boolean(process.stderr.isTTY);
   const r = await packImage({
     store,
@@ -75,7 +61,8 @@ export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise
     imageOnly: Boolean(a.image),
     bootOnly: Boolean(a.boot),
     kernelSource: source("kernfile", a.kernfile),
-    initrdSource,
+    initrdSource: source("initrdfile", a.initrdfile),
+    initrdFromImage: Boolean(a.copy_boot),
     buildInitramfs,
     progress: progressPrinter(tty),
     log: (line) => process.stderr.write(`${tty ? "\n" : ""}luna: ${line}\n`),
