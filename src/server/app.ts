@@ -52,8 +52,13 @@ export function createApp(options: AppOptions) {
       // Content-Length: 0 for a null one), even with a .head() route of our own.
       .onRequest(({ request }) => {
         if (request.method !== "HEAD") return;
-        const m = /^\/(boot|torrents)\/(.*)$/.exec(new URL(request.url).pathname);
+        const path = new URL(request.url).pathname;
+        const m = /^\/(boot|torrents)\/(.*)$/.exec(path);
         if (m) return file(m[1] as string, m[2] as string, request);
+        // Elysia would run the GET handler for HEAD: a discovery or an announce with its effects.
+        if (path === "/luna" || path === "/announce" || path === "/scrape") {
+          return new Response(null, { status: 405, headers: { allow: "GET" } });
+        }
       })
       .onError(({ error, code }) => {
         if (code === "NOT_FOUND") return text("not found\n", 404);

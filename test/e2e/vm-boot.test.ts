@@ -109,10 +109,13 @@ async function bootTwoVms(started: number): Promise<void> {
       ["group", "change", "-n", "compute", "--partscript", "-e"],
       "mount -t tmpfs -o size=85% tmpfs /sysroot\n",
     );
-    // The marker unit in the image reads the daemon URL from here (see make-test-image).
+    // The marker unit in the image reads the daemon URL from here and appends
+    // "?step=install&node=N&status=booted" (see make-test-image). A status report needs this
+    // boot's credential, so the URL carries it in front; the first step= wins and the
+    // marker's own "?step" lands in a dummy parameter.
     cli(
       ["group", "change", "-n", "compute", "--postscript", "-e"],
-      `echo ${URL} > "$LUNA_ROOT/etc/luna-url"\n`,
+      `echo "${URL}?step=install&token=$LUNA_TOKEN&marker=" > "$LUNA_ROOT/etc/luna-url"\n`,
     );
     cli(["node", "add", "-g", "compute", "-n", "node[001-002]"]);
     for (const vm of VMS) cli(["node", "change", "-n", vm.name, "--mac", vm.mac, "--setupbmc", "n"]);

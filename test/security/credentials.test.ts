@@ -224,3 +224,14 @@ test("item 5: unknown hardware is logged at most once a second, with a count of 
   expect(lines[0]?.unlogged_before).toBeUndefined();
   expect(lines[1]?.unlogged_before).toBe(999);
 });
+
+test("HEAD on /luna, /announce and /scrape is refused: it would run discovery or an announce", async () => {
+  await using fx = await clusterFixture();
+  const app = createApp({ store: fx.store, log: silent, now: () => new Date(), secureInstall: true });
+  const before = await fx.store.dump();
+  for (const path of [`/luna?step=discovery&hwdata=${MAC1}`, "/announce?info_hash=x", "/scrape"]) {
+    const r = await app.handle(new Request(`http://localhost${path}`, { method: "HEAD" }));
+    expect([path, r.status, r.headers.get("allow")]).toEqual([path, 405, "GET"]);
+  }
+  expect(await fx.store.dump()).toBe(before);
+});
