@@ -19,7 +19,7 @@ for (const p of problems) console.error(`  ${p}`);
 if (problems.length > 0) process.exit(1);
 console.log("  ok");
 step("shellcheck");
-const shellFiles = (await $`git ls-files '*.sh' 'dracut/**' 'scripts/cluster-sim' '.ci/run'`.text())
+const shellFiles = (await $`git ls-files '*.sh' 'node/**' 'scripts/cluster-sim' '.ci/run'`.text())
   .split("\n")
   .filter(Boolean);
 const shellcheck = Bun.which("shellcheck");

@@ -1,4 +1,4 @@
-// Shell files embedded as text (`import x from "./file.sh" with { type: "text" }`).
+// Shell files under node/, embedded as text (imported with `with { type: "text" }`).
 declare module "*.sh" {
   const text: string;
   export default text;

@@ -4,7 +4,8 @@
  * - adapters (store, server, torrent, snmp, netsvc, power, pack, config) import the domain,
  *   config and their own folder, never the CLI, the runtime or another adapter;
  * - cli/, runtime/ and main.ts compose everything;
- * - `.sh` files imported as text (node-side scripts embedded in the binary) are assets.
+ * - node/ holds what runs on a node (the dracut module, the install body): its shell files are
+ *   assets any layer may embed as text; no other `.sh` import is allowed.
  * And no file under src/ grows past the size limit.
  */
 
@@ -26,10 +27,16 @@ export async function checkLayers(root: string): Promise<string[]> {
   for await (const file of new Glob(`${root}/**/*.ts`).scan(".")) {
     const from = area(file);
     for (const spec of importsOf(await Bun.file(file).text())) {
-      // Shell files embedded as text (the install body, the dracut module) are assets, not code.
-      if (spec.endsWith(".sh")) continue;
       const local = spec.startsWith(".");
-      const target = local ? area(relative(".", normalize(join(dirname(file), spec)))) : spec;
+      const resolved = local ? relative(".", normalize(join(dirname(file), spec))) : spec;
+      // Shell files embedded as text (the install body, the dracut module) are assets, not code.
+      if (spec.endsWith(".sh")) {
+        if (!local || !resolved.startsWith("node/")) {
+          problems.push(`${file}: '${spec}' is a shell file outside node/ (node-side scripts live there)`);
+        }
+        continue;
+      }
+      const target = local ? area(resolved) : spec;
       if (from === "domain") {
         const ok = local
           ? target === "domain"

@@ -4,7 +4,7 @@
  * when several networks share one. Zone texts are rendered for a given serial; serial.ts decides
  * which serial a zone gets, so an unchanged zone keeps its file byte for byte.
  */
-import type { DnsZone } from "../domain/dns.ts";
+import type { DnsZone } from "../domain/netsvc/dns.ts";
 
 export interface ZoneDoc {
   zone: string;

@@ -4,7 +4,7 @@
  * build for its architecture over TFTP) and a fixed lease per known MAC. Pure: the same input
  * gives the same bytes, so an unchanged cluster leaves the file (and the service) alone.
  */
-import type { DhcpConfig } from "../domain/dhcp.ts";
+import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
 
 /** The iPXE builds luna ships for TFTP, by firmware. */
 export const IPXE_EFI = "luna_ipxe.efi";

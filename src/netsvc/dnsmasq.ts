@@ -4,7 +4,7 @@
  * interfaces router advertisements plus DHCPv6 for the nodes' own addresses. Only DHCP is
  * configured here: dnsmasq's DNS and TFTP stay as the site set them.
  */
-import type { DhcpConfig } from "../domain/dhcp.ts";
+import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
 import { IPXE_BIOS, IPXE_EFI } from "./dhcpd.ts";
 
 export function renderDnsmasq(c: DhcpConfig): string {

@@ -1,18 +1,18 @@
 /**
- * The 95luna dracut module (dracut/modules.d/95luna), embedded in the binary as text and
+ * The 95luna dracut module (node/dracut/95luna), embedded in the binary as text and
  * written into an image before dracut runs there, so a head node needs nothing but `luna`.
  * The folder is replaced whole: files of an older module version never linger in an image.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import dhcpScript from "../../dracut/modules.d/95luna/luna-dhcp-script.sh" with { type: "text" };
-import installLib from "../../dracut/modules.d/95luna/luna-install-lib.sh" with { type: "text" };
-import lib from "../../dracut/modules.d/95luna/luna-lib.sh" with { type: "text" };
-import loader from "../../dracut/modules.d/95luna/luna-loader.sh" with { type: "text" };
-import netLib from "../../dracut/modules.d/95luna/luna-net-lib.sh" with { type: "text" };
-import parseCmdline from "../../dracut/modules.d/95luna/luna-parse-cmdline.sh" with { type: "text" };
-import prePivot from "../../dracut/modules.d/95luna/luna-pre-pivot.sh" with { type: "text" };
-import setup from "../../dracut/modules.d/95luna/module-setup.sh" with { type: "text" };
+import dhcpScript from "../../node/dracut/95luna/luna-dhcp-script.sh" with { type: "text" };
+import installLib from "../../node/dracut/95luna/luna-install-lib.sh" with { type: "text" };
+import lib from "../../node/dracut/95luna/luna-lib.sh" with { type: "text" };
+import loader from "../../node/dracut/95luna/luna-loader.sh" with { type: "text" };
+import netLib from "../../node/dracut/95luna/luna-net-lib.sh" with { type: "text" };
+import parseCmdline from "../../node/dracut/95luna/luna-parse-cmdline.sh" with { type: "text" };
+import prePivot from "../../node/dracut/95luna/luna-pre-pivot.sh" with { type: "text" };
+import setup from "../../node/dracut/95luna/module-setup.sh" with { type: "text" };
 import { folderInImage } from "./image-path.ts";
 
 /** Where dracut looks for modules, relative to the image root (dracut's dracutbasedir). */

@@ -3,7 +3,7 @@
  * ("on", "off", "cycle", "identify on"...) or throwing a PowerError whose message is the line
  * shown for that node. It must stop when `signal` aborts (the caller's deadline).
  */
-import type { BmcTarget, PowerAction } from "../domain/power.ts";
+import type { BmcTarget, PowerAction } from "../domain/netsvc/power.ts";
 
 export interface PowerCall {
   signal: AbortSignal;

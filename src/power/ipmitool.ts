@@ -4,7 +4,7 @@
  * command line, where every user could read it in `ps`. ipmitool's own retries are sized to
  * fit the caller's deadline; the process is killed when the deadline passes anyway.
  */
-import type { BmcTarget, PowerAction } from "../domain/power.ts";
+import type { BmcTarget, PowerAction } from "../domain/netsvc/power.ts";
 import { type PowerBackend, PowerError } from "./backend.ts";
 
 const SBIN_PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin`;

@@ -5,7 +5,7 @@
  * Redfish service must accept it, DSP0266 §13.3); a self-signed BMC certificate is accepted only
  * when the bmcsetup says `--insecure y`.
  */
-import type { BmcTarget, PowerAction } from "../domain/power.ts";
+import type { BmcTarget, PowerAction } from "../domain/netsvc/power.ts";
 import { type PowerBackend, PowerError } from "./backend.ts";
 
 interface ResetAction {

@@ -5,7 +5,7 @@
  * same instant. A node that fails is one result among the others, never an abort.
  */
 import type { BmcProtocol } from "../domain/bmcsetup.ts";
-import { BOOTING_ACTIONS, batches, type PowerAction, type PowerTarget } from "../domain/power.ts";
+import { BOOTING_ACTIONS, batches, type PowerAction, type PowerTarget } from "../domain/netsvc/power.ts";
 import type { PowerBackend } from "./backend.ts";
 
 export interface PowerResult {

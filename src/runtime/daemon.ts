@@ -3,7 +3,7 @@
  * switch poller, tracker and seeder, each a service under one supervisor.
  */
 import { type Config, parseStoreSpec } from "../config/config.ts";
-import { findBySwitchPort } from "../domain/discovery-switch.ts";
+import { findBySwitchPort } from "../domain/boot/discovery-switch.ts";
 import type { Store } from "../domain/store.ts";
 import { announceAdmitter } from "../server/announce-admit.ts";
 import { createApp } from "../server/app.ts";

@@ -7,7 +7,7 @@
  * and ifName (ifIndex → name, RFC 2863). A switch's reply is untrusted input: a row that fits
  * no shape is skipped and counted with its reason, never stored, never thrown.
  */
-import type { FdbEntry } from "../domain/discovery-switch.ts";
+import type { FdbEntry } from "../domain/boot/discovery-switch.ts";
 
 export const QBRIDGE_FDB_PORT = "1.3.6.1.2.1.17.7.1.2.2.1.2";
 export const BRIDGE_FDB_PORT = "1.3.6.1.2.1.17.4.3.1.2";

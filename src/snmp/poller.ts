@@ -3,7 +3,7 @@
  * table (session.ts) and stores what it learned as `switchmac` documents, one per (switch, MAC),
  * so discovery can find a node by the port its MAC was seen on. A switch that fails is retried
  * with exponential backoff (capped), so a dead switch costs little and never delays the others.
- * What one poll changes is decided by the pure planFdbUpdate (domain/discovery-switch.ts).
+ * What one poll changes is decided by the pure planFdbUpdate (domain/boot/discovery-switch.ts).
  */
 import type { Config } from "../config/config.ts";
 import {
@@ -11,7 +11,7 @@ import {
   type FdbEntry,
   type FdbUpdate,
   planFdbUpdate,
-} from "../domain/discovery-switch.ts";
+} from "../domain/boot/discovery-switch.ts";
 import type { Switch } from "../domain/model.ts";
 import type { Store } from "../domain/store.ts";
 import { type PollOptions, pollSwitch } from "./session.ts";

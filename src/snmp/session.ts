@@ -6,8 +6,8 @@
  * or too many rows end it with an error, and a deadline bounds the whole poll.
  */
 import snmp from "net-snmp";
+import type { FdbEntry } from "../domain/boot/discovery-switch.ts";
 import { snmpVersionOf } from "../domain/devices.ts";
-import type { FdbEntry } from "../domain/discovery-switch.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Switch } from "../domain/model.ts";
 import {

@@ -1,5 +1,5 @@
 /**
- * The pure part of switch-port discovery (src/domain/discovery-switch.ts): uplink ports, how a
+ * The pure part of switch-port discovery (src/domain/boot/discovery-switch.ts): uplink ports, how a
  * poll changes the stored MACs, and which node a booting machine's MACs point at.
  */
 import { describe, expect, test } from "bun:test";
@@ -9,7 +9,7 @@ import {
   planFdbUpdate,
   type SeenMac,
   uplinkPorts,
-} from "../../src/domain/discovery-switch.ts";
+} from "../../src/domain/boot/discovery-switch.ts";
 import type { Node, SwitchMac } from "../../src/domain/model.ts";
 
 const node = (name: string, sw: string | null, port: string): Node => ({

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exec } from "../../scripts/lib/exec.ts";
 
-export const MODULE_DIR = join(import.meta.dir, "../../dracut/modules.d/95luna");
+export const MODULE_DIR = join(import.meta.dir, "../../node/dracut/95luna");
 
 /** The shells the initramfs may have as /bin/sh that are on a Debian test machine. */
 export const SHELLS = ["sh", "bash"] as const;

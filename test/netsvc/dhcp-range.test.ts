@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { changeCluster } from "../../src/domain/cluster.ts";
-import { type DhcpRangeRequest, planDhcpRange, setDhcpRange } from "../../src/domain/dhcp.ts";
 import { AppError } from "../../src/domain/errors.ts";
-import { loadSnapshot } from "../../src/domain/netdata.ts";
+import { type DhcpRangeRequest, planDhcpRange, setDhcpRange } from "../../src/domain/netsvc/dhcp.ts";
+import { loadSnapshot } from "../../src/domain/netsvc/netdata.ts";
 import { holdersOf, isReserved } from "../../src/domain/network.ts";
 import { type NetsvcFixture, netsvcFixture } from "../helpers/netsvc-fixture.ts";
 

@@ -3,8 +3,8 @@
  * networks, three nodes, a switch and a PDU), plus the IPv6 variant for dnsmasq and bind.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { dhcpConfig } from "../../src/domain/dhcp.ts";
-import { dnsZones } from "../../src/domain/dns.ts";
+import { dhcpConfig } from "../../src/domain/netsvc/dhcp.ts";
+import { dnsZones } from "../../src/domain/netsvc/dns.ts";
 import { bindZones, renderNamedInclude } from "../../src/netsvc/bind.ts";
 import { renderDhcpd } from "../../src/netsvc/dhcpd.ts";
 import { renderDnsmasq } from "../../src/netsvc/dnsmasq.ts";

@@ -1,7 +1,7 @@
 /** Table tests for the small pure rules: serials, reverse zones, host names, the hosts block. */
 import { describe, expect, test } from "bun:test";
-import { interfaceNames } from "../../src/domain/dns.ts";
 import type { Group, Network } from "../../src/domain/model.ts";
+import { interfaceNames } from "../../src/domain/netsvc/dns.ts";
 import { reverseKey } from "../../src/netsvc/bind.ts";
 import { BEGIN, END, mergeHostsBlock } from "../../src/netsvc/hosts.ts";
 import { nextSerial, serialOf, settleZone } from "../../src/netsvc/serial.ts";

@@ -1,6 +1,6 @@
 /**
  * writeDracutModule puts the embedded 95luna module into an image tree, byte for byte the
- * files of dracut/modules.d/95luna, with their modes, replacing an older copy whole.
+ * files of node/dracut/95luna, with their modes, replacing an older copy whole.
  */
 import { expect, test } from "bun:test";
 import {
@@ -17,14 +17,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DRACUT_MODULE_FILES, writeDracutModule } from "../../src/pack/dracut-module.ts";
 
-const SOURCE = join(import.meta.dir, "../../dracut/modules.d/95luna");
+const SOURCE = join(import.meta.dir, "../../node/dracut/95luna");
 
 function imageRoot() {
   const path = mkdtempSync(join(tmpdir(), "luna-image-"));
   return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-test("DRACUT_MODULE_FILES embeds every file of dracut/modules.d/95luna, unchanged", () => {
+test("DRACUT_MODULE_FILES embeds every file of node/dracut/95luna, unchanged", () => {
   expect(Object.keys(DRACUT_MODULE_FILES).sort()).toEqual(
     readdirSync(SOURCE)
       .map((f) => `95luna/${f}`)

@@ -4,7 +4,7 @@
  * concurrency limit, deadlines, and failures that never stop the other nodes.
  */
 import { describe, expect, test } from "bun:test";
-import type { BmcTarget, PowerAction, PowerTarget } from "../../src/domain/power.ts";
+import type { BmcTarget, PowerAction, PowerTarget } from "../../src/domain/netsvc/power.ts";
 import type { PowerBackend } from "../../src/power/backend.ts";
 import { ipmitoolArgs, parseIpmitool } from "../../src/power/ipmitool.ts";
 import { pickResetType } from "../../src/power/redfish.ts";

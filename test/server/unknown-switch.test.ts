@@ -1,6 +1,6 @@
 /** Unknown hardware seen by the switch poller is listed with the switch and port it is cabled to. */
 import { expect, test } from "bun:test";
-import { switchMacName } from "../../src/domain/discovery-switch.ts";
+import { switchMacName } from "../../src/domain/boot/discovery-switch.ts";
 import { newId } from "../../src/domain/store.ts";
 import { createApp } from "../../src/server/app.ts";
 import { clusterFixture } from "../helpers/cluster-fixture.ts";

@@ -7,8 +7,12 @@
  */
 import { expect, test } from "bun:test";
 import { createSocket } from "node:dgram";
+import {
+  findBySwitchPort,
+  findNodeBySwitchPort,
+  switchMacName,
+} from "../../src/domain/boot/discovery-switch.ts";
 import { changeSwitch } from "../../src/domain/devices.ts";
-import { findBySwitchPort, findNodeBySwitchPort, switchMacName } from "../../src/domain/discovery-switch.ts";
 import { AppError } from "../../src/domain/errors.ts";
 import { addNetwork } from "../../src/domain/network.ts";
 import { changeNode } from "../../src/domain/node.ts";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { exec } from "../../scripts/lib/exec.ts";
 import { tempDir } from "../dracut/node-shell.ts";
 
-const BODY = join(import.meta.dir, "..", "..", "src", "domain", "boot", "install-body.sh");
+const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");
 const MAC = "52:54:00:00:00:01";
 
 /** Runs luna_write_iface FMT NAME IP4 PREFIX4 MASK4 IP6 PREFIX6 PARAMS MAC in `root`. */

@@ -7,10 +7,10 @@
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import type { ArgsDef } from "citty";
-import { dhcpConfig, planDhcpRange, setDhcpRange, withPlan } from "../../domain/dhcp.ts";
-import { dnsZones } from "../../domain/dns.ts";
 import { AppError } from "../../domain/errors.ts";
-import { type ClusterSnapshot, isHostName, loadSnapshot } from "../../domain/netdata.ts";
+import { dhcpConfig, planDhcpRange, setDhcpRange, withPlan } from "../../domain/netsvc/dhcp.ts";
+import { dnsZones } from "../../domain/netsvc/dns.ts";
+import { type ClusterSnapshot, isHostName, loadSnapshot } from "../../domain/netsvc/netdata.ts";
 import { bindZones, renderNamedInclude } from "../../netsvc/bind.ts";
 import { type Checker, checkText } from "../../netsvc/check.ts";
 import { renderDhcpd } from "../../netsvc/dhcpd.ts";

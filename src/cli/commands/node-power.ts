@@ -5,8 +5,8 @@
  */
 import { AppError } from "../../domain/errors.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
-import { loadSnapshot } from "../../domain/netdata.ts";
-import { POWER_ACTIONS, parsePowerAction, powerTargets } from "../../domain/power.ts";
+import { loadSnapshot } from "../../domain/netsvc/netdata.ts";
+import { POWER_ACTIONS, parsePowerAction, powerTargets } from "../../domain/netsvc/power.ts";
 import { createIpmitoolBackend } from "../../power/ipmitool.ts";
 import { createRedfishBackend } from "../../power/redfish.ts";
 import { runPower } from "../../power/run.ts";

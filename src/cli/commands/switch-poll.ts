@@ -3,8 +3,9 @@
  * the learned-MAC table that `switch show` prints: port, port name, MAC, VLAN, age, and the
  * node configured on that port.
  */
+
+import { cabledTo } from "../../domain/boot/discovery-switch.ts";
 import { mustGet, parseInteger } from "../../domain/common.ts";
-import { cabledTo } from "../../domain/discovery-switch.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { SwitchMac } from "../../domain/model.ts";
 import type { StoreReader } from "../../domain/store.ts";

@@ -7,11 +7,11 @@
  * unknown hardware (capped, expiring) for the operator to adopt (`luna node unknown --adopt`).
  */
 import { mustGet } from "../common.ts";
-import { learnedFor } from "../discovery-switch.ts";
 import type { Cluster, Node, UnknownNode } from "../model.ts";
 import { setMac } from "../node.ts";
 import { withStatus } from "../status.ts";
 import { newId, type StoreReader, type StoreWriter } from "../store.ts";
+import { learnedFor } from "./discovery-switch.ts";
 import type { HwData } from "./hwdata.ts";
 
 /** Finds the node cabled to the switch port where one of `macs` was seen (uplinks excluded). */

@@ -4,8 +4,9 @@
  * Values are single-quoted, so nothing stored in luna is ever evaluated by the node's shell
  * except the group's scripts, which run as scripts on purpose.
  */
+
+import body from "../../../node/install-body.sh" with { type: "text" };
 import type { BootData } from "./boot-data.ts";
-import body from "./install-body.sh" with { type: "text" };
 import { lunaUrl, nodeAnnounceUrl, scrapeUrl, statusUrl, torrentFileUrl } from "./urls.ts";
 
 /** POSIX single-quoting: 'it'\''s'. */

@@ -5,9 +5,9 @@
  * them silently). A name that is no node is a mistake in the list: the whole command is refused
  * (not found) before any BMC is touched, as every other command refuses a hostlist with one.
  */
-import { type BmcProtocol, bmcAccessOf } from "./bmcsetup.ts";
-import { AppError } from "./errors.ts";
-import { BMC_IF } from "./group.ts";
+import { type BmcProtocol, bmcAccessOf } from "../bmcsetup.ts";
+import { AppError } from "../errors.ts";
+import { BMC_IF } from "../group.ts";
 import type { ClusterSnapshot } from "./netdata.ts";
 
 export const POWER_ACTIONS = ["status", "on", "off", "reset", "cycle", "identify", "noidentify"] as const;

@@ -9,8 +9,8 @@
  * seen again are kept for a few poll intervals (switches age their own tables out in about
  * 300 s, and a node sitting in iPXE may be silent), then removed.
  */
-import type { Node, SwitchMac } from "./model.ts";
-import { newId, type StoreReader } from "./store.ts";
+import type { Node, SwitchMac } from "../model.ts";
+import { newId, type StoreReader } from "../store.ts";
 
 /** One row of a switch's forwarding table: a MAC seen on a bridge port, in a VLAN (0: none). */
 export interface FdbEntry {

@@ -3,9 +3,9 @@
  * (cluster, networks, groups, nodes, switches, other devices, BMC setups), loaded once so the
  * DHCP, DNS and power rules work on plain objects and stay pure.
  */
-import { requireCluster } from "./common.ts";
-import type { BmcSetup, Cluster, Group, GroupInterface, Network, Node, OtherDev, Switch } from "./model.ts";
-import type { StoreReader } from "./store.ts";
+import { requireCluster } from "../common.ts";
+import type { BmcSetup, Cluster, Group, GroupInterface, Network, Node, OtherDev, Switch } from "../model.ts";
+import type { StoreReader } from "../store.ts";
 
 export interface ClusterSnapshot {
   cluster: Cluster;

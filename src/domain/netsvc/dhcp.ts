@@ -5,13 +5,13 @@
  * object the dhcpd and dnsmasq renderers take.
  */
 
-import { bootStepUrl, endpointOf } from "./boot/urls.ts";
-import { AppError } from "./errors.ts";
-import type { Cluster, Network } from "./model.ts";
-import { canonicalIp, cidrText, contains, netmask, networkAddress, parseIp } from "./net/ip.ts";
+import { bootStepUrl, endpointOf } from "../boot/urls.ts";
+import { AppError } from "../errors.ts";
+import type { Cluster, Network } from "../model.ts";
+import { canonicalIp, cidrText, contains, netmask, networkAddress, parseIp } from "../net/ip.ts";
+import { cidrOf, holdersIn, releaseRange, reserveRange } from "../network.ts";
+import type { StoreWriter } from "../store.ts";
 import { addressOn, type ClusterSnapshot, loadSnapshot } from "./netdata.ts";
-import { cidrOf, holdersIn, releaseRange, reserveRange } from "./network.ts";
-import type { StoreWriter } from "./store.ts";
 
 export interface DhcpRangeRequest {
   network?: string;

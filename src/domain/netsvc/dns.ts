@@ -4,12 +4,12 @@
  * switches, other devices, the name server and the frontend. The renderers for bind and
  * /etc/hosts take the plain zones built here.
  */
-import { BMC_IF } from "./group.ts";
-import { isHostLabel } from "./input-rules.ts";
-import type { Group, Network, Node } from "./model.ts";
-import { contains } from "./net/ip.ts";
+import { BMC_IF } from "../group.ts";
+import { isHostLabel } from "../input-rules.ts";
+import type { Group, Network, Node } from "../model.ts";
+import { contains } from "../net/ip.ts";
+import { cidrOf } from "../network.ts";
 import { addressOn, type ClusterSnapshot, ifacesOn, isHostName } from "./netdata.ts";
-import { cidrOf } from "./network.ts";
 
 export interface DnsRecord {
   name: string;
