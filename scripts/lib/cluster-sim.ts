@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bencode from "bencode";
 import { $ } from "bun";
+import { bootStepUrl } from "../../src/domain/boot/urls.ts";
 import { createNet, type SimNet, txBytes } from "./netns.ts";
 import { type NodeBytes, readAccounting, startAccounting } from "./sim-account.ts";
 import { NODE_AGENT, STOCK_AGENT } from "./sim-agents.ts";
@@ -224,7 +225,8 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, "daemon.log")) },
     );
     procs.push(daemon);
-    const base = `http://${net.headIp}:7050`;
+    // What DHCP would hand a node (the dhcpd/dnsmasq renderers use the same function).
+    const boot = bootStepUrl({ proto: "http", host: net.headIp, port: 7050 });
     for (let i = 0; i < 100; i++) {
       if (
         Bun.spawnSync([
@@ -236,7 +238,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           "-sf",
           "-o",
           "/dev/null",
-          `${base}/luna?step=boot`,
+          boot,
         ]).exitCode === 0
       )
         break;
@@ -269,7 +271,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           join(dir, "agent.sh"),
           n.mac,
           root,
-          base,
+          boot,
           join(dir, "stock.torrent"),
         ],
         {

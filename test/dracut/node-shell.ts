@@ -7,27 +7,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exec } from "../../scripts/lib/exec.ts";
+import { STUB_GETARG } from "../../scripts/lib/getarg.ts";
 
 export const MODULE_DIR = join(import.meta.dir, "../../node/dracut/95luna");
 
 /** The shells the initramfs may have as /bin/sh that are on a Debian test machine. */
 export const SHELLS = ["sh", "bash"] as const;
-
-/**
- * dracut's getarg, reduced to what the module uses: `getarg key=` prints the value of the
- * last `key=value` word (dracut.cmdline(7): the last one wins) and fails when there is none.
- * Quoted values with spaces are not handled; dracut's real getarg is exercised in the
- * build test, inside a real initramfs.
- */
-export const STUB_GETARG = `getarg() {
-  _g_v=; _g_f=1
-  for _g_a in $CMDLINE_UNDER_TEST; do
-    case "$_g_a" in "$1"*) _g_v=\${_g_a#"$1"}; _g_f=0 ;; esac
-  done
-  printf '%s' "$_g_v"
-  return $_g_f
-}
-`;
 
 export type ShellResult = { code: number; stdout: string; stderr: string };
 
@@ -39,7 +24,7 @@ function command(shell: string, script: string, opts: ShellOptions) {
     cmd: [shell, "-c", `${STUB_GETARG}${sources}\n${script}`],
     env: {
       PATH: `${opts.stubs ? `${opts.stubs}:` : ""}/usr/bin:/bin`,
-      CMDLINE_UNDER_TEST: opts.cmdline ?? "",
+      GETARG_CMDLINE: opts.cmdline ?? "",
       ...opts.env,
     },
   };

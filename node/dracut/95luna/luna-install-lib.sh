@@ -42,6 +42,11 @@ luna_net_up_retry() {
     done
 }
 
+# The node's URLs, built here because only the kernel command line reaches the initramfs:
+# the same strings as installUrl and statusUrl in src/domain/boot/urls.ts, which
+# test/dracut/urls.test.ts compares for the same inputs. luna_valid_name allows only node
+# names that need no percent-encoding, and luna.token is checked to be hex.
+
 # The install script's URL as logged (the credential is added only where it is sent).
 luna_install_url() {
     printf '%s?step=install&node=%s' "$LUNA_URL" "$LUNA_NODE"
@@ -50,6 +55,11 @@ luna_install_url() {
 # luna.token (the boot credential from discovery) as query parameters, when there is one.
 luna_token_query() {
     [ -z "${LUNA_TOKEN:-}" ] || printf '&token=%s' "$LUNA_TOKEN"
+}
+
+# Where stage $1 is reported: the install URL with the credential and &status=$1.
+luna_status_url() {
+    printf '%s%s&status=%s' "$(luna_install_url)" "$(luna_token_query)" "$1"
 }
 
 # One download of the install script into $1. curl retries transient errors itself with its
@@ -151,5 +161,5 @@ luna_root_problem() {
 
 # One status report to the daemon, best effort (the install script reports its own stages).
 luna_report() {
-    curl --silent --max-time 10 -o /dev/null "${LUNA_URL}?step=install&node=${LUNA_NODE}$(luna_token_query)&status=$1" || :
+    curl --silent --max-time 10 -o /dev/null "$(luna_status_url "$1")" || :
 }
