@@ -8,15 +8,24 @@
  */
 
 import { Database } from "bun:sqlite";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bencode from "bencode";
 import { $ } from "bun";
 import { bootStepUrl } from "../../src/domain/boot/urls.ts";
-import { createNet, type SimNet, txBytes } from "./netns.ts";
+import { createNet, nsCounter, type SimNet, txBytes } from "./netns.ts";
 import { type NodeBytes, readAccounting, startAccounting } from "./sim-account.ts";
 import { NODE_AGENT, STOCK_AGENT } from "./sim-agents.ts";
+import {
+  type AgentSlot,
+  type FaultKind,
+  type FaultOptions,
+  type FaultReport,
+  prepareFaults,
+  type SimCtx,
+  startFault,
+} from "./sim-faults.ts";
 
 export interface SimOptions {
   luna: string;
@@ -42,6 +51,9 @@ export interface SimOptions {
   daemonEnv?: Record<string, string>;
   /** fault injection: freeze the head node's seeder once some node has this fraction of the image */
   freezeSeederAt?: number;
+  /** faults to inject during the storm (sim-faults.ts, docs/reliability.md) */
+  faults?: FaultKind[];
+  faultOptions?: FaultOptions;
 }
 
 export interface NodeResult {
@@ -67,29 +79,19 @@ export interface SimResult {
   seederFrozenAt: number | undefined;
   /** with `timeline`: seconds since the start, the head's tx bytes and each node's rx bytes */
   timeline?: { t: number; headTx: number; nodeRx: number[] }[];
+  /** what each injected fault did and whether its checks held */
+  faults: FaultReport[];
 }
 
-/** Interface counters of the namespace a process lives in, from /proc/<pid>/net/dev. */
-async function netdev(pid: number, dir: "rx" | "tx"): Promise<number> {
-  try {
-    const text = await Bun.file(`/proc/${pid}/net/dev`).text();
-    const line = text.split("\n").find((l) => l.trim().startsWith("eth0:"));
-    const f = (line ?? "").split(":")[1]?.trim().split(/\s+/) ?? [];
-    return Number(f[dir === "rx" ? 0 : 8] ?? 0);
-  } catch {
-    return Number.NaN; // the process has ended
-  }
-}
-
-function sampleTimeline(headPid: number, agents: { pid: number }[], t0: number) {
+function sampleTimeline(headPid: number, agents: { proc: { pid: number } }[], t0: number) {
   const rows: { t: number; headTx: number; nodeRx: number[] }[] = [];
   let on = true;
   const loop = (async () => {
     for (let i = 0; on && i < 7200; i++) {
       rows.push({
         t: (performance.now() - t0) / 1000,
-        headTx: await netdev(headPid, "tx"),
-        nodeRx: await Promise.all(agents.map((a) => netdev(a.pid, "rx"))),
+        headTx: await nsCounter(headPid, "tx"),
+        nodeRx: await Promise.all(agents.map((a) => nsCounter(a.proc.pid, "rx"))),
       });
       await Bun.sleep(500);
     }
@@ -117,9 +119,9 @@ const cpuTimes = async () => {
 async function freezeSeederWhen(
   db: string,
   fraction: number,
-  agents: { exitCode: number | null }[],
+  agents: { proc: { exitCode: number | null } }[],
 ): Promise<number | undefined> {
-  for (let i = 0; i < 6000 && agents.some((a) => a.exitCode === null); i++) {
+  for (let i = 0; i < 6000 && agents.some((a) => a.proc.exitCode === null); i++) {
     const conn = new Database(db, { readonly: true });
     let best = 0;
     for (const row of conn.query("SELECT data FROM docs WHERE kind = 'peer'").all() as { data: string }[]) {
@@ -139,13 +141,27 @@ async function freezeSeederWhen(
   return undefined;
 }
 
+/** Exit codes of the nodes' agents, once every one has ended and no fault is restarting one. */
+async function allExited(slots: AgentSlot[]): Promise<number[]> {
+  for (;;) {
+    const procs = slots.map((s) => s.proc);
+    await Promise.all(procs.map((p) => p.exited));
+    if (slots.every((s, i) => !s.restarting && s.proc === procs[i]))
+      return procs.map((p) => p.exitCode ?? -1);
+    await Bun.sleep(100);
+  }
+}
+
 export async function runClusterSim(o: SimOptions): Promise<SimResult> {
   const log = o.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), "luna-sim-"));
   const id = String(process.pid % 100000);
   let net: SimNet | undefined;
   const procs: ReturnType<typeof Bun.spawn>[] = [];
-  const env = { ...process.env, LUNA_STORE: `sqlite:${join(dir, "luna.db")}`, LUNA_CONFIG: "" };
+  const faults = o.faults ?? [];
+  const setup = await prepareFaults(faults, dir, o.faultOptions ?? {}, o.nodes);
+  const dbPath = join(setup.storeDir, "luna.db");
+  const env = { ...process.env, LUNA_STORE: `sqlite:${dbPath}`, LUNA_CONFIG: "" };
   const luna = async (...args: string[]) => {
     const r = Bun.spawnSync([o.luna, ...args], { env });
     if (r.exitCode !== 0) throw new Error(`luna ${args.join(" ")}: ${r.stderr.toString()}`);
@@ -173,7 +189,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     await luna("group", "change", "-n", "compute", "--method", o.method, "--seed_tail", String(o.seedTail));
     Bun.spawnSync([o.luna, "group", "change", "-n", "compute", "--partscript", "-e"], {
       env,
-      stdin: new TextEncoder().encode("true\n"),
+      stdin: new TextEncoder().encode(`${setup.partscript}\n`),
     });
     Bun.spawnSync([o.luna, "group", "change", "-n", "compute", "--postscript", "-e"], {
       env,
@@ -207,6 +223,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       nodeMbit: o.nodeMbit,
       headMbit: o.headMbit,
       noShaping: o.noShaping,
+      impair: setup.impair,
     });
     for (const [i, n] of net.nodes.entries()) {
       await luna(
@@ -220,30 +237,37 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         "n",
       );
     }
-    const daemon = Bun.spawn(
-      ["ip", "netns", "exec", net.head, o.luna, "daemon", "--host", net.headIp, "--port", "7050"],
-      { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, "daemon.log")) },
-    );
-    procs.push(daemon);
+    const sim = net;
     // What DHCP would hand a node (the dhcpd/dnsmasq renderers use the same function).
     const boot = bootStepUrl({ proto: "http", host: net.headIp, port: 7050 });
-    for (let i = 0; i < 100; i++) {
-      if (
-        Bun.spawnSync([
-          "ip",
-          "netns",
-          "exec",
-          net.nodes[0]?.ns as string,
-          "curl",
-          "-sf",
-          "-o",
-          "/dev/null",
-          boot,
-        ]).exitCode === 0
-      )
-        break;
-      await Bun.sleep(100);
-    }
+    const daemon = { proc: undefined as unknown as ReturnType<typeof Bun.spawn>, starts: 0 };
+    const startDaemon = async () => {
+      daemon.starts++;
+      const logName = daemon.starts === 1 ? "daemon.log" : `daemon-${daemon.starts}.log`;
+      daemon.proc = Bun.spawn(
+        ["ip", "netns", "exec", sim.head, o.luna, "daemon", "--host", sim.headIp, "--port", "7050"],
+        { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, logName)) },
+      );
+      procs.push(daemon.proc);
+      for (let i = 0; i < 100; i++) {
+        if (
+          Bun.spawnSync([
+            "ip",
+            "netns",
+            "exec",
+            sim.nodes[0]?.ns as string,
+            "curl",
+            "-sf",
+            "-o",
+            "/dev/null",
+            boot,
+          ]).exitCode === 0
+        )
+          break;
+        await Bun.sleep(100);
+      }
+    };
+    await startDaemon();
     await startAccounting(
       net.nodes.map((n) => n.ns),
       net.headIp,
@@ -254,9 +278,13 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const t0 = performance.now();
     writeFileSync(join(dir, "agent.sh"), o.stock ? STOCK_AGENT : NODE_AGENT);
     log(`booting ${o.nodes} nodes (${o.stock ? "stock" : o.method}, seeding tail ${o.seedTail} s)`);
-    const agents = net.nodes.map((n, i) => {
+    const startAgent = (i: number) => {
+      const n = sim.nodes[i] as SimNet["nodes"][number];
       const root = join(dir, `node${i + 1}`);
-      mkdirSync(root);
+      mkdirSync(root, { recursive: true });
+      // appended: a rebooted node's second boot follows its first in the same log
+      const out = openSync(join(dir, `node${i + 1}.log`), "a");
+      const err = openSync(join(dir, `node${i + 1}.err`), "a");
       const p = Bun.spawn(
         [
           "ip",
@@ -275,21 +303,36 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           join(dir, "stock.torrent"),
         ],
         {
-          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...o.nodeEnv },
-          stdout: Bun.file(join(dir, `node${i + 1}.log`)),
-          stderr: Bun.file(join(dir, `node${i + 1}.err`)),
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...o.nodeEnv, ...setup.agentEnv(i) },
+          stdout: out,
+          stderr: err,
         },
       );
+      closeSync(out);
+      closeSync(err);
       procs.push(p);
       return p;
-    });
+    };
+    const agents: AgentSlot[] = net.nodes.map((_, i) => ({ proc: startAgent(i), restarting: false }));
     const timer = setTimeout(stop, o.timeoutSec * 1000);
+    const ctx: SimCtx = {
+      dir,
+      db: dbPath,
+      net,
+      port: 7050,
+      imageBytes: statSync(join(dir, "opt", "torrents", "compute-1.tar")).size,
+      t0,
+      log,
+      slots: agents,
+      daemon,
+      startDaemon,
+      startAgent,
+    };
+    const active = faults.map((k) => startFault(k, ctx, o.faultOptions ?? {}));
     const watcher =
-      o.freezeSeederAt === undefined
-        ? undefined
-        : freezeSeederWhen(join(dir, "luna.db"), o.freezeSeederAt, agents);
-    const sampler = o.timeline ? sampleTimeline(daemon.pid, agents, t0) : undefined;
-    const codes = await Promise.all(agents.map((p) => p.exited));
+      o.freezeSeederAt === undefined ? undefined : freezeSeederWhen(dbPath, o.freezeSeederAt, agents);
+    const sampler = o.timeline ? sampleTimeline(daemon.proc.pid, agents, t0) : undefined;
+    const codes = await allExited(agents);
     const timeline = await sampler?.stop();
     const frozeAt = await watcher;
     if (frozeAt !== undefined)
@@ -317,10 +360,10 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         bytes: bytes[i] as NodeBytes,
       };
     });
-    const imageBytes = Number(
-      (await $`stat -c %s ${join(dir, "opt", "torrents", "compute-1.tar")}`.quiet().text()).trim(),
-    );
-    const db = new Database(join(dir, "luna.db"), { readonly: true });
+    const imageBytes = ctx.imageBytes;
+    const reports: FaultReport[] = [];
+    for (const f of active) reports.push(await f.finish({ nodes, stages: statuses }));
+    const db = new Database(dbPath, { readonly: true });
     const peerUploaded: Record<string, number> = {};
     for (const row of db.query("SELECT data FROM docs WHERE kind = 'peer'").all() as { data: string }[]) {
       const p = JSON.parse(row.data) as { ip: string; uploaded: number };
@@ -337,6 +380,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       peerUploaded,
       seederFrozenAt: frozeAt,
       timeline,
+      faults: reports,
     };
   } finally {
     Bun.spawnSync(["pkill", "-CONT", "-f", "--", "--peer-id-prefix=-LUNA1-"]);
@@ -344,6 +388,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     await Promise.all(procs.map((p) => p.exited));
     process.off("SIGINT", stop);
     await net?.destroy();
+    await setup.cleanup();
     if (!o.keep) rmSync(dir, { recursive: true, force: true });
     else log(`kept ${dir}`);
   }

@@ -3,7 +3,9 @@
  * namespace and N node namespaces, each joined to the bridge by a veth pair, every link shaped
  * with tc tbf in both directions. Addresses (10.30.0.0/16, the seed's network) exist only in
  * these namespaces, which have no default route, so nothing can leave them. Everything made
- * here is recorded and removed by `destroy`, also after a failure.
+ * here is recorded and removed by `destroy`, also after a failure. `impair` adds latency and
+ * loss to every link in both directions (tc netem under the tbf; where the kernel has no
+ * sch_netem, loss only, by nftables, and `SimNet.impaired` says so).
  */
 import { $ } from "bun";
 
@@ -14,6 +16,13 @@ export interface NetOptions {
   headMbit: number;
   /** no tc shaping (the smoke test) */
   noShaping?: boolean;
+  /** added on every link in both directions (fault injection: a lossy, slow network) */
+  impair?: Impairment;
+}
+
+export interface Impairment {
+  delayMs: number;
+  lossPct: number;
 }
 
 export interface SimNet {
@@ -22,16 +31,64 @@ export interface SimNet {
   headIp: string;
   headIf: string;
   nodes: { ns: string; ip: string; mac: string; ifname: string }[];
+  /** what `impair` really applied: tc netem, or nftables loss alone (no sch_netem in the kernel) */
+  impaired?: Impairment & { by: "netem" | "nftables" };
   destroy(): Promise<void>;
 }
 
 const mac = (i: number) =>
   `52:54:00:30:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
 
-async function shape(ns: string, dev: string, mbit: number) {
+async function shape(ns: string, dev: string, mbit: number | undefined, netem?: Impairment) {
+  if (mbit === undefined) {
+    if (netem)
+      await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root netem delay ${netem.delayMs}ms loss ${netem.lossPct}%`.quiet();
+    return;
+  }
   // tbf: rate, a burst big enough for the rate at 250 Hz timers, and a short queue.
   const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
-  await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+  if (!netem) {
+    await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+    return;
+  }
+  // netem delays and drops, then hands packets to the tbf below it (the netem man page's recipe);
+  // its queue holds what is in flight during the delay at the link's rate, with room to spare.
+  const limit = Math.max(1000, Math.ceil((mbit * 1e6 * (netem.delayMs / 1000)) / 8 / 1500) * 4);
+  await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root handle 1: netem delay ${netem.delayMs}ms loss ${netem.lossPct}% limit ${limit}`.quiet();
+  await $`ip netns exec ${ns} tc qdisc add dev ${dev} parent 1: handle 2: tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+}
+
+/** Whether this kernel has sch_netem (a minimal VM kernel may not): tried on a throwaway veth. */
+async function hasNetem(ns: string): Promise<boolean> {
+  await $`ip netns exec ${ns} ip link add dev nq0 type veth peer name nq1`.quiet();
+  const ok =
+    (await $`ip netns exec ${ns} tc qdisc add dev nq0 root netem delay 1ms`.quiet().nothrow()).exitCode === 0;
+  await $`ip netns exec ${ns} ip link del dev nq0`.quiet().nothrow();
+  return ok;
+}
+
+/** Loss without netem: nftables drops a random share of what leaves `dev` (netdev egress hook). */
+async function dropShare(ns: string, dev: string, pct: number) {
+  // numgen random mod 10000 < pct·100: pct may be fractional (0.5 %)
+  const rules = `table netdev lunaloss_${dev} {
+  counter dropped {}
+  chain out { type filter hook egress device "${dev}" priority 0; policy accept;
+    numgen random mod 10000 < ${Math.round(pct * 100)} counter name dropped drop
+  }
+}
+`;
+  await $`ip netns exec ${ns} nft -f - < ${new Response(rules)}`.quiet();
+}
+
+/** Packets nftables dropped for `impair` in one namespace (0 when netem did the dropping). */
+export async function droppedPackets(ns: string): Promise<number> {
+  const out = await $`ip netns exec ${ns} nft -j list counters`.quiet().nothrow().text();
+  try {
+    const doc = JSON.parse(out) as { nftables: { counter?: { name: string; packets: number } }[] };
+    return doc.nftables.reduce((n, x) => n + (x.counter?.name === "dropped" ? x.counter.packets : 0), 0);
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -70,6 +127,13 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
       made.push(ns);
       await $`ip netns exec ${ns} ip link set lo up`.quiet();
     }
+    let impaired: SimNet["impaired"];
+    if (o.impair) impaired = { ...o.impair, by: (await hasNetem(sw)) ? "netem" : "nftables" };
+    const netem = impaired?.by === "netem" ? impaired : undefined;
+    const link = async (ns: string, dev: string, mbit: number) => {
+      await shape(ns, dev, o.noShaping ? undefined : mbit, netem);
+      if (impaired?.by === "nftables" && impaired.lossPct > 0) await dropShare(ns, dev, impaired.lossPct);
+    };
     await $`ip netns exec ${sw} ip link add br0 type bridge`.quiet();
     await $`ip netns exec ${sw} ip link set br0 up`.quiet();
     const join = async (ns: string, idx: number, ip: string, hwaddr: string | undefined, mbit: number) => {
@@ -79,10 +143,8 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
       await $`ip netns exec ${ns} ip addr add ${ip}/16 dev eth0`.quiet();
       await $`ip netns exec ${ns} ip link set eth0 up`.quiet();
       await $`ip netns exec ${sw} ip link set ${outer} master br0 up`.quiet();
-      if (!o.noShaping) {
-        await shape(ns, "eth0", mbit); // what this host sends
-        await shape(sw, outer, mbit); // what this host receives
-      }
+      await link(ns, "eth0", mbit); // what this host sends
+      await link(sw, outer, mbit); // what this host receives
     };
     const headIp = "10.30.255.254";
     await join(head, 0, headIp, undefined, o.headMbit);
@@ -96,7 +158,7 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
       await join(ns, i, ip, mac(i), o.nodeMbit);
       nodes.push({ ns, ip, mac: mac(i), ifname: "eth0" });
     }
-    return { sw, head, headIp, headIf: "eth0", nodes, destroy };
+    return { sw, head, headIp, headIf: "eth0", nodes, impaired, destroy };
   } catch (e) {
     await destroy();
     throw e;
@@ -107,4 +169,16 @@ export async function txBytes(ns: string, dev: string): Promise<number> {
   return Number(
     (await $`ip netns exec ${ns} cat /sys/class/net/${dev}/statistics/tx_bytes`.quiet().text()).trim(),
   );
+}
+
+/** Interface counters of the namespace a process lives in (/proc/<pid>/net/dev): no process to start. */
+export async function nsCounter(pid: number, dir: "rx" | "tx", dev = "eth0"): Promise<number> {
+  try {
+    const text = await Bun.file(`/proc/${pid}/net/dev`).text();
+    const line = text.split("\n").find((l) => l.trim().startsWith(`${dev}:`));
+    const f = (line ?? "").split(":")[1]?.trim().split(/\s+/) ?? [];
+    return Number(f[dir === "rx" ? 0 : 8] ?? 0);
+  } catch {
+    return Number.NaN; // the process has ended
+  }
 }

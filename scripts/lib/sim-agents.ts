@@ -33,11 +33,22 @@ eval "$env"
 mount --bind "$root" /sysroot
 `;
 
-/** What one node does, as its iPXE + dracut would: runs inside its namespaces. */
+/**
+ * What one node does, as its iPXE + dracut would: runs inside its namespaces. With
+ * LUNA_SIM_LOADER=1 (fault runs) the install goes through the loader's own luna_install
+ * (fetch, retries with backoff, root reset between attempts), not once by hand.
+ */
 export const NODE_AGENT = `${DISCOVER}
-luna_fetch_script "$root.install.sh" || { echo "no install script"; exit 1; }
-bash "$root.install.sh"
-rc=$?
+if [ -n "\${LUNA_SIM_LOADER:-}" ]; then
+  mkdir -p "$root.run"
+  LUNA_ROOT=/sysroot LUNA_RUN_DIR="$root.run" luna_install
+  rc=$?
+  grep -c ' /sysroot ' /proc/self/mounts > "$root.mounts"
+else
+  luna_fetch_script "$root.install.sh" || { echo "no install script"; exit 1; }
+  bash "$root.install.sh"
+  rc=$?
+fi
 # The image part of the tree (per-node hostname and network files left out) must be identical.
 ( cd /sysroot && find . \\( -path ./.luna-download -o -path ./etc/hostname -o -path ./etc/systemd/network \\) -prune \
     -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16 ) > "$root.hash"
