@@ -32,12 +32,12 @@ Faults (docs/reliability.md); --fault may be given more than once:
                        (same store and port) --fault-hold s later (5)
   --fault seeder-kill  the head node's seeder dies at --fault-at: every head port but the
                        daemon's answers with TCP resets until the end
-  --fault netem        ${"1 % loss and 50 ms delay on every link, both directions (tc netem;"}
+  --fault netem        1 % loss and 50 ms delay on every link, both directions (tc netem;
                        loss only, by nftables, where the kernel has no sch_netem)
   --fault node-reboot  node --fault-node (the middle one) loses its processes and RAM when it
                        has --fault-at of the image, then boots again from discovery
   --fault disk-full    the store lives on a small tmpfs; at --fault-at it is filled for
-                       --fault-hold s (10), then freed
+                       --fault-hold s (10), then freed; nodes run the dracut loader's retry
   --fault script-kill  the install script of node --fault-node is SIGKILLed mid-unpack; nodes
                        run the dracut loader's retry (its unpack is slowed to ~2.5 MiB/s)
   --compare            run a clean storm first with the same options, print both
