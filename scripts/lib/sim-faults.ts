@@ -118,7 +118,7 @@ export async function prepareFaults(kinds: FaultKind[], dir: string, o: FaultOpt
   // which the loader unmounts before the next).
   if (kinds.includes("script-kill") || kinds.includes("disk-full")) {
     setup.partscript = "mount -t tmpfs tmpfs /sysroot";
-    setup.agentEnv = () => ({ LUNA_SIM_LOADER: LOADER_LIB });
+    setup.agentEnv = () => ({ LUNA_SIM_LOADER: "1" });
   }
   if (kinds.includes("script-kill")) {
     // This node's tar gets its input at ~2.5 MiB/s (split runs the filter once per 256 KiB), so
