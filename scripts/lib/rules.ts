@@ -12,7 +12,7 @@
 import { dirname, join, normalize, relative } from "node:path";
 import { Glob } from "bun";
 
-const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config"];
+const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config", "tftp"];
 const DOMAIN_PACKAGES = ["@sinclair/typebox", "ipaddr.js"];
 
 const importsOf = (text: string): string[] =>

@@ -39,6 +39,21 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    /**
+     * TFTP for the iPXE ROMs (read-only, files in `root` only), so the head node needs no tftpd;
+     * off by default for sites that run their own. Port 69 needs CAP_NET_BIND_SERVICE (the unit
+     * written by self-install grants it).
+     */
+    tftp: T.Object(
+      {
+        enabled: T.Boolean({ default: false }),
+        host: T.String({ default: "0.0.0.0" }),
+        port: T.Integer({ minimum: 0, maximum: 65535, default: 69 }),
+        root: T.String({ default: "/srv/tftp" }),
+        max_sessions: T.Integer({ minimum: 1, maximum: 4096, default: 64 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,7 @@ import { announceAdmitter } from "../server/announce-admit.ts";
 import { createApp } from "../server/app.ts";
 import type { Logger } from "../server/luna-route.ts";
 import { createSwitchPoller, pollerConfig } from "../snmp/poller.ts";
+import { createTftpServer } from "../tftp/server.ts";
 import type { PeerOut } from "../torrent/announce.ts";
 import { createLunaSeeder } from "../torrent/luna-seeder.ts";
 import { createSeeder } from "../torrent/seeder.ts";
@@ -80,9 +81,14 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     );
   const snmp = o.config.snmp;
   const poller = snmp.enabled ? createSwitchPoller({ store, log: o.log, ...pollerConfig(snmp) }) : undefined;
+  const t = o.config.tftp;
+  const tftp = t.enabled
+    ? createTftpServer({ root: t.root, host: t.host, port: t.port, maxSessions: t.max_sessions, log: o.log })
+    : undefined;
   const services = [
     ...(seeder ? [seeder] : []),
     ...(poller ? [poller] : []),
+    ...(tftp ? [tftp] : []),
     httpService(store, o, (h) => seeder?.peers(h) ?? []),
   ];
   const sup = await supervise(services, o.log);

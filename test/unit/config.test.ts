@@ -34,6 +34,7 @@ const SNMP_DEFAULTS = {
   retries: 1,
   keep_intervals: 10,
 };
+const TFTP_DEFAULTS = { enabled: false, host: "0.0.0.0", port: 69, root: "/srv/tftp", max_sessions: 64 };
 
 async function configError(p: Promise<unknown>): Promise<AppError> {
   const e = await p.then(
@@ -53,6 +54,7 @@ describe("loadConfig", () => {
         store: DEFAULT_STORE,
         daemon: DAEMON_DEFAULTS,
         snmp: SNMP_DEFAULTS,
+        tftp: TFTP_DEFAULTS,
       });
     },
   );
@@ -63,6 +65,7 @@ describe("loadConfig", () => {
       store: DEFAULT_STORE,
       daemon: DAEMON_DEFAULTS,
       snmp: SNMP_DEFAULTS,
+      tftp: TFTP_DEFAULTS,
     });
   });
 
@@ -72,6 +75,7 @@ describe("loadConfig", () => {
       store: "sqlite:/srv/luna.db",
       daemon: { ...DAEMON_DEFAULTS, port: 8000, host: "10.30.255.254" },
       snmp: SNMP_DEFAULTS,
+      tftp: TFTP_DEFAULTS,
     });
   });
 
