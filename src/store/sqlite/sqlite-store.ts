@@ -194,7 +194,7 @@ export function openSqliteStore(
           try {
             db.run("ROLLBACK");
           } catch {}
-          throw e;
+          throw diskFull(e) ?? e;
         }
       };
       const next = queue.then(run, run);
@@ -237,6 +237,17 @@ function createOwnedLikeFolder(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** SQLite's "database or disk is full" as the error an operator (and a node: 503) should see. */
+function diskFull(e: unknown): AppError | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (code !== "SQLITE_FULL") return undefined;
+  return new AppError(
+    "STORE_UNAVAILABLE",
+    "The store's disk is full: the change was not saved",
+    "Free space on the store's filesystem; writes work again as soon as there is room",
+  );
 }
 
 function openDatabase(path: string): Database {
