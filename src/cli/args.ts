@@ -46,7 +46,8 @@ export function checkArgs(
   const help = `See 'luna ${command} --help'`;
   let seen = 0;
   for (let i = 0; i < rawArgs.length; i++) {
-    const token = rawArgs[i] as string;
+    const token = rawArgs[i];
+    if (token === undefined) break;
     if (token === "--") {
       seen += rawArgs.length - i - 1;
       break;
@@ -120,10 +121,11 @@ export function nameOf(kind: string, args: { target?: unknown; name?: unknown })
   return name;
 }
 
-export const nameArgs = (kind: string): ArgsDef => ({
-  target: { type: "positional", required: false, description: `${kind} name` },
-  name: { type: "string", alias: ["n"], description: `${kind} name (same as the positional NAME)` },
-});
+export const nameArgs = (kind: string) =>
+  ({
+    target: { type: "positional", required: false, description: `${kind} name` },
+    name: { type: "string", alias: ["n"], description: `${kind} name (same as the positional NAME)` },
+  }) satisfies ArgsDef;
 
 /** Optional string flag value, or undefined when the flag was not given. */
 export const opt = (v: unknown): string | undefined =>

@@ -44,7 +44,8 @@ interface Globals {
 export function splitGlobals(argv: string[]): Globals {
   const g: Globals = { debug: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
+    const a = argv[i];
+    if (a === undefined) break;
     if (a === "--") {
       g.rest.push(...argv.slice(i));
       break;

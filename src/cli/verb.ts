@@ -2,44 +2,46 @@
  * One helper to declare a `luna <noun> <verb>`: citty metadata and args for --help, strict
  * checking of the raw arguments, then the action with plain parsed values.
  */
-import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { type ArgsDef, type CommandDef, defineCommand, type ParsedArgs } from "citty";
 import { renameDoc } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Kind } from "../domain/model.ts";
 import type { StoreWriter } from "../domain/store.ts";
-import { checkArgs, nameArgs, nameOf, opt } from "./args.ts";
+import { checkArgs, nameArgs, nameOf } from "./args.ts";
 import type { CliContext } from "./context.ts";
 
-export type Parsed = Record<string, unknown>;
+/** What citty parsed for the args definition `T`: a required string flag is a `string`, etc. */
+export type Parsed<T extends ArgsDef> = ParsedArgs<T>;
 
-export interface VerbSpec {
+export interface VerbSpec<T extends ArgsDef> {
   noun: string;
   name: string;
   description: string;
-  args: ArgsDef;
+  args: T;
   /** string flags whose value may be left out (e.g. `--delnet [NET]`) */
-  optionalValue?: string[];
-  run: (args: Parsed) => Promise<void>;
+  optionalValue?: (keyof T & string)[];
+  run: (args: Parsed<T>) => Promise<void>;
 }
 
-export function verb(spec: VerbSpec): CommandDef {
-  return defineCommand({
+export function verb<const T extends ArgsDef>(spec: VerbSpec<T>): CommandDef {
+  const command = defineCommand<T>({
     meta: { name: spec.name, description: spec.description },
     args: spec.args,
     async run({ args, rawArgs }) {
       checkArgs(`${spec.noun} ${spec.name}`.trim(), rawArgs, spec.args, spec.optionalValue);
-      await spec.run(args as Parsed);
+      await spec.run(args);
     },
   });
+  return command as unknown as CommandDef;
 }
 
-export const jsonArg: ArgsDef = { json: { type: "boolean", description: "print JSON for scripts" } };
-export const commentArg: ArgsDef = {
+export const jsonArg = { json: { type: "boolean", description: "print JSON for scripts" } } satisfies ArgsDef;
+export const commentArg = {
   comment: { type: "string", alias: ["C"], description: "free-text comment" },
-};
-export const newNameArg: ArgsDef = {
+} satisfies ArgsDef;
+export const newNameArg = {
   newname: { type: "string", alias: ["nn"], required: true, description: "the new name" },
-};
+} satisfies ArgsDef;
 
 export function noun(name: string, description: string, verbs: Record<string, () => CommandDef>): CommandDef {
   const subCommands: Record<string, () => CommandDef> = {};
@@ -52,7 +54,7 @@ export function nothingToChange(noun: string): never {
 }
 
 /** Values of the given string flags that were set. */
-export function pick(a: Parsed, keys: readonly string[]): Record<string, string> {
+export function pick(a: Record<string, unknown>, keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of keys) {
     const v = a[k];
@@ -79,5 +81,5 @@ export const renameVerb = (ctx: CliContext, noun: Kind, description: string) => 
     name: "rename",
     description,
     args: { ...nameArgs(noun), ...newNameArg },
-    run: async (a) => ctx.write((tx) => renameDoc(tx, noun, nameOf(noun, a), opt(a.newname) as string)),
+    run: async (a) => ctx.write((tx) => renameDoc(tx, noun, nameOf(noun, a), a.newname)),
   });

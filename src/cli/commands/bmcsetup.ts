@@ -20,7 +20,7 @@ const fields = [
   "cipher",
   "comment",
 ] as const;
-const flagArgs: ArgsDef = {
+const flagArgs = {
   user: { type: "string", alias: ["u"], description: "BMC user (default ladmin)" },
   password: { type: "string", alias: ["p"], description: "BMC password (default ladmin)" },
   userid: { type: "string", alias: ["I"], description: "IPMI user id (default 3)" },
@@ -37,7 +37,7 @@ const flagArgs: ArgsDef = {
     description: "IPMI cipher suite for ipmitool -C, e.g. 3 or 17 (default auto: ipmitool probes the BMC)",
   },
   ...commentArg,
-};
+} satisfies ArgsDef;
 
 export function createBmcSetupCommand(ctx: CliContext) {
   return noun(N, "BMC (IPMI) credentials and channels for groups", {

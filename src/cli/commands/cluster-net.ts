@@ -24,15 +24,16 @@ import { opt } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { verb } from "../verb.ts";
 
-const outputArgs = (what: string): ArgsDef => ({
-  out: { type: "string", description: `${what}; '-' prints to standard output` },
-  "dry-run": {
-    type: "boolean",
-    description: "print a unified diff against the installed files; change nothing",
-  },
-  reload: { type: "boolean", description: "restart/reload the service when a file changed" },
-  service: { type: "string", description: "systemd unit for --reload (default: the installed one)" },
-});
+const outputArgs = (what: string) =>
+  ({
+    out: { type: "string", description: `${what}; '-' prints to standard output` },
+    "dry-run": {
+      type: "boolean",
+      description: "print a unified diff against the installed files; change nothing",
+    },
+    reload: { type: "boolean", description: "restart/reload the service when a file changed" },
+    service: { type: "string", description: "systemd unit for --reload (default: the installed one)" },
+  }) satisfies ArgsDef;
 
 const DHCP_OUT = { dhcpd: "/etc/dhcp/dhcpd.conf", dnsmasq: "/etc/dnsmasq.d/luna.conf" } as const;
 

@@ -5,7 +5,7 @@ import { requireCluster } from "../../domain/common.ts";
 import { opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, yesNo } from "../render.ts";
-import { commentArg, jsonArg, nothingToChange, noun, type Parsed, verb } from "../verb.ts";
+import { commentArg, jsonArg, nothingToChange, noun, verb } from "../verb.ts";
 import { loadLookup, nameIn } from "../views.ts";
 import { clusterNetVerbs } from "./cluster-net.ts";
 
@@ -47,7 +47,7 @@ const changeArgs = {
   ...commentArg,
 } satisfies ArgsDef;
 
-function input(a: Parsed, keys: string[]): ClusterInput {
+function input(a: Record<string, unknown>, keys: string[]): ClusterInput {
   const out: Record<string, string> = {};
   for (const k of keys) {
     const v = opt(a[k]);

@@ -24,7 +24,7 @@ import { checkArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { type Parsed, verb } from "../verb.ts";
 
-const runArgs: ArgsDef = {
+const runArgs = {
   host: { type: "string", description: "address to listen on (default 0.0.0.0, config daemon.host)" },
   port: { type: "string", description: "port to listen on (default 7050, config daemon.port)" },
   pidfile: { type: "string", description: "pid file (default /run/luna/luna.pid, config daemon.pidfile)" },
@@ -34,15 +34,16 @@ const runArgs: ArgsDef = {
     description:
       "labs only: serve install scripts and take status reports and announces without the node's boot credential or address check",
   },
-};
+} satisfies ArgsDef;
+type RunArgs = Parsed<typeof runArgs>;
 
 /**
  * The address to listen on, from --host or the config's daemon.host: an IP address, because the
  * seeder also announces it to peers as where the image is (a host name would mean nothing there).
  */
-const listenHost = (a: Parsed, configured: string): string => {
-  const given = typeof a.host === "string";
-  const host = given ? (a.host as string) : configured;
+const listenHost = (a: RunArgs, configured: string): string => {
+  const given = a.host !== undefined;
+  const host = a.host ?? configured;
   try {
     parseIp(host);
   } catch {
@@ -56,26 +57,29 @@ const listenHost = (a: Parsed, configured: string): string => {
 };
 
 /** The daemon started in the background gets this command line's options, --store and --config too. */
-const passThrough = (a: Parsed, globals: CliContext["globals"]): string[] => {
+const passThrough = (a: RunArgs, globals: CliContext["globals"]): string[] => {
   const out: string[] = [];
   if (globals.store) out.push("--store", globals.store);
   if (globals.config) out.push("--config", globals.config);
-  for (const k of ["host", "port"]) if (typeof a[k] === "string") out.push(`--${k}`, a[k] as string);
+  for (const k of ["host", "port"] as const) {
+    const v = a[k];
+    if (v !== undefined) out.push(`--${k}`, v);
+  }
   if (a["insecure-install"]) out.push("--insecure-install");
   return out;
 };
 
 export function createDaemonCommand(ctx: CliContext) {
-  const files = (a: Parsed) => ({
-    pidfile: (a.pidfile as string | undefined) ?? ctx.config.daemon.pidfile,
-    logfile: (a.logfile as string | undefined) ?? ctx.config.daemon.logfile,
+  const files = (a: RunArgs) => ({
+    pidfile: a.pidfile ?? ctx.config.daemon.pidfile,
+    logfile: a.logfile ?? ctx.config.daemon.logfile,
   });
-  const start = async (a: Parsed) => {
+  const start = async (a: RunArgs) => {
     listenHost(a, ctx.config.daemon.host);
     const pid = await startBackground({ ...files(a), args: passThrough(a, ctx.globals) });
     ctx.out(`luna daemon started (pid ${pid})`);
   };
-  const stop = async (a: Parsed) => {
+  const stop = async (a: RunArgs) => {
     const pid = await stopBackground(files(a).pidfile);
     ctx.out(pid ? `luna daemon stopped (pid ${pid})` : "luna daemon is not running");
   };
@@ -135,7 +139,7 @@ export function createDaemonCommand(ctx: CliContext) {
             "write luna.service for systemd (then: systemctl daemon-reload; systemctl enable --now luna)",
           args: { dir: { type: "string", description: "folder for the unit (default /etc/systemd/system)" } },
           async run(a) {
-            const dir = (a.dir as string | undefined) ?? "/etc/systemd/system";
+            const dir = a.dir ?? "/etc/systemd/system";
             mkdirSync(dir, { recursive: true });
             const file = join(dir, "luna.service");
             writeFileSync(
@@ -147,17 +151,15 @@ export function createDaemonCommand(ctx: CliContext) {
           },
         }),
     },
-    async run({ rawArgs, args }) {
+    async run({ rawArgs, args: a }) {
       checkArgs("daemon", rawArgs, runArgs);
-      const a = args as Parsed;
       const host = listenHost(a, ctx.config.daemon.host);
       const release = typeof a.pidfile === "string" ? claimPidfile(a.pidfile) : () => {};
       try {
         const code = await runDaemon({
           config: ctx.config,
           host,
-          port:
-            a.port !== undefined ? parseInteger("port", a.port as string, 0, 65535) : ctx.config.daemon.port,
+          port: a.port !== undefined ? parseInteger("port", a.port, 0, 65535) : ctx.config.daemon.port,
           secureInstall: !a["insecure-install"],
           log: createLogger(),
         });

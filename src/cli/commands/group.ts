@@ -22,7 +22,7 @@ import { groupInterfaces, type Lookup, loadLookup, nameIn } from "../views.ts";
 const N = "group";
 const SCRIPTS = { prescript: ["pre"], partscript: ["part"], postscript: ["post"] } as const;
 
-const changeArgs: ArgsDef = {
+const changeArgs = {
   ...nameArgs(N),
   osimage: { type: "string", alias: ["o"], description: "osimage the nodes boot" },
   domain: { type: "string", alias: ["d"], description: "network whose name is the DNS domain ('' clears)" },
@@ -71,21 +71,20 @@ const changeArgs: ArgsDef = {
     description: "read text from stdin or $EDITOR (interface config, or with a script flag)",
   },
   ...commentArg,
-};
+} satisfies ArgsDef;
 
-function interfaceAction(a: Parsed): InterfaceAction | undefined {
+function interfaceAction(a: Parsed<typeof changeArgs>): InterfaceAction | undefined {
   const actions: InterfaceAction[] = [];
   if (a.add) actions.push({ op: "add" });
   if (a.delete) actions.push({ op: "delete" });
   if (typeof a.setnet === "string") actions.push({ op: "setnet", network: a.setnet });
-  if (a.delnet !== undefined && a.delnet !== false)
-    actions.push({ op: "delnet", network: opt(a.delnet) || undefined });
+  if (a.delnet !== undefined) actions.push({ op: "delnet", network: opt(a.delnet) || undefined });
   if (typeof a.rename === "string") actions.push({ op: "rename", to: a.rename });
   if (actions.length > 1) throw new AppError("INVALID_ARGUMENT", "Give one interface action at a time");
   return actions[0];
 }
 
-async function runChange(ctx: CliContext, a: Parsed): Promise<void> {
+async function runChange(ctx: CliContext, a: Parsed<typeof changeArgs>): Promise<void> {
   const name = nameOf(N, a);
   const ifName = a.bmcnetwork ? BMC_IF : opt(a.interface);
   if (a.bmcnetwork && a.interface)
@@ -188,7 +187,7 @@ export function createGroupCommand(ctx: CliContext) {
           await ctx.write((tx) =>
             addGroup(tx, {
               name,
-              osimage: a.osimage as string,
+              osimage: a.osimage,
               ...pick(a, ["interface", "network", "bmcsetup", "bmcnetwork", "comment"]),
             }),
           );
@@ -246,7 +245,7 @@ export function createGroupCommand(ctx: CliContext) {
           to: { type: "string", alias: ["t"], required: true, description: "name of the copy" },
         },
         run: async (a) => {
-          await ctx.write((tx) => cloneGroup(tx, nameOf(N, a), a.to as string));
+          await ctx.write((tx) => cloneGroup(tx, nameOf(N, a), a.to));
         },
       }),
     rename: renameVerb(ctx, N, "rename a group"),

@@ -37,8 +37,8 @@ export function createNetworkCommand(ctx: CliContext) {
           const net = await ctx.write((tx) =>
             addNetwork(tx, {
               name,
-              network: a.network as string,
-              prefix: a.prefix as string,
+              network: a.network,
+              prefix: a.prefix,
               ...pick(a, ["ns_hostname", "ns_ip", "comment"]),
             }),
           );

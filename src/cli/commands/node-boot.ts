@@ -32,7 +32,7 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
       args: { ...nameArgs("node"), ...jsonArg },
       async run(a) {
         const store = await ctx.store();
-        const list = (a.name ?? a.target) as string | undefined;
+        const list = a.name ?? a.target;
         const nodes = list
           ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n)))
           : await store.list("node");
@@ -143,6 +143,6 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
         ...nameArgs("node"),
         type: { type: "string", alias: ["s"], description: "boot or install (default install)" },
       },
-      run: (a) => printScript(ctx, nameOf("node", a), (a.type as string | undefined) ?? "install"),
+      run: (a) => printScript(ctx, nameOf("node", a), a.type ?? "install"),
     }),
 });

@@ -14,7 +14,7 @@ import { nodePowerVerbs } from "./node-power.ts";
 
 const N = "node";
 
-const changeArgs: ArgsDef = {
+const changeArgs = {
   ...nameArgs(N),
   group: {
     type: "string",
@@ -30,7 +30,7 @@ const changeArgs: ArgsDef = {
   interface: { type: "string", alias: ["i"], description: "interface for --ip (or write --ip IF:ADDRESS)" },
   ip: { type: "string", description: "address for an interface: IF:ADDRESS, or ADDRESS with -i IF" },
   ...commentArg,
-};
+} satisfies ArgsDef;
 
 function ipChange(ip: string | undefined, iface: string | undefined): [string, string][] | undefined {
   if (ip === undefined) {
@@ -70,7 +70,7 @@ export function createNodeCommand(ctx: CliContext) {
               "Give a name or hostlist (node[001-010]), or leave -n out for the next free name",
             );
           const names = list ? expandHostlist(list) : undefined;
-          const created = await ctx.write((tx) => addNodes(tx, a.group as string, names));
+          const created = await ctx.write((tx) => addNodes(tx, a.group, names));
           for (const n of created) ctx.out(`${n.name}`);
         },
       }),
@@ -86,8 +86,7 @@ export function createNodeCommand(ctx: CliContext) {
         async run(a) {
           const store = await ctx.store();
           const l = await loadLookup(store, ["group", "switch"]);
-          const groupFilter =
-            opt(a.group) !== undefined ? (await mustGet(store, "group", a.group as string)).id : undefined;
+          const groupFilter = a.group !== undefined ? (await mustGet(store, "group", a.group)).id : undefined;
           const nodes = (await store.list(N)).filter((n) => !groupFilter || n.group === groupFilter);
           const now = ctx.now();
           if (a.json) return ctx.json(nodes.map((n) => nodeView(l, n, now).json));

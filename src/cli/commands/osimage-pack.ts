@@ -1,12 +1,32 @@
 /** `luna osimage pack`: drives src/pack with a progress bar on a terminal, quiet lines otherwise. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { ArgsDef } from "citty";
 import { AppError } from "../../domain/errors.ts";
 import { buildInitramfs } from "../../pack/initramfs.ts";
 import { packImage } from "../../pack/pack.ts";
 import type { Compression } from "../../pack/tarball.ts";
 import type { CliContext } from "../context.ts";
 import type { Parsed } from "../verb.ts";
+
+export const packArgs = {
+  image: { type: "boolean", alias: ["i", "image-only"], description: "tarball and torrent only" },
+  boot: { type: "boolean", alias: ["b", "boot-only"], description: "kernel and initramfs only" },
+  compress: { type: "string", description: "zstd (default), gzip or none" },
+  copy_boot: {
+    type: "boolean",
+    alias: ["c"],
+    description: "take the initramfs from the image's /boot instead of building one",
+  },
+  kernfile: { type: "string", description: "kernel file to use instead of the image's" },
+  initrdfile: { type: "string", description: "initramfs file to use instead of building one" },
+  piece_size: {
+    type: "string",
+    alias: ["piece-size"],
+    description:
+      "torrent piece size in KiB, a power of two from 16 to 16384 (default: from the image's size, about 1,000+ pieces)",
+  },
+} satisfies ArgsDef;
 
 function progressPrinter(tty: boolean) {
   const started = performance.now();
@@ -28,8 +48,8 @@ function progressPrinter(tty: boolean) {
   };
 }
 
-export async function runPack(ctx: CliContext, name: string, a: Parsed): Promise<void> {
-  const compression = ((a.compress as string | undefined) ?? "zstd") as Compression;
+export async function runPack(ctx: CliContext, name: string, a: Parsed<typeof packArgs>): Promise<void> {
+  const compression = (a.compress ?? "zstd") as Compression;
   if (!["zstd", "gzip", "none"].includes(compression)) {
     throw new AppError("INVALID_ARGUMENT", `Unknown compression '${compression}'`, "Use zstd, gzip or none");
   }

@@ -13,14 +13,14 @@ import {
   type OsImageChange,
 } from "../../domain/osimage.ts";
 import { findKernels } from "../../pack/kernels.ts";
-import { nameArgs, nameOf, opt, readText } from "../args.ts";
+import { nameArgs, nameOf, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { showTable, table } from "../render.ts";
 import { commentArg, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
-import { runPack } from "./osimage-pack.ts";
+import { packArgs, runPack } from "./osimage-pack.ts";
 
 const N = "osimage";
-const changeArgs: ArgsDef = {
+const changeArgs = {
   kernver: { type: "string", alias: ["k"], description: "kernel version to boot (must be in the image)" },
   kernopts: { type: "string", alias: ["o"], description: "extra kernel command line options" },
   dracutmodules: {
@@ -49,7 +49,7 @@ const changeArgs: ArgsDef = {
     description: "edit the grab exclude list (stdin or $EDITOR)",
   },
   ...commentArg,
-};
+} satisfies ArgsDef;
 
 export function createOsImageCommand(ctx: CliContext) {
   return noun(N, "OS images: the directory trees nodes boot", {
@@ -75,7 +75,7 @@ export function createOsImageCommand(ctx: CliContext) {
           ...commentArg,
         },
         async run(a) {
-          const path = resolve(a.path as string);
+          const path = resolve(a.path);
           const kernels = findKernels(path);
           const name = nameOf(N, a);
           const image = await ctx.write((tx) =>
@@ -138,9 +138,9 @@ export function createOsImageCommand(ctx: CliContext) {
             "comment",
           ]);
           const image = await mustGet(await ctx.store(), N, name);
-          if (a.path !== undefined) change.path = resolve(a.path as string);
+          if (a.path !== undefined) change.path = resolve(a.path);
           if (a.kernver !== undefined) {
-            change.kernver = a.kernver as string;
+            change.kernver = a.kernver;
             change.kernels = findKernels(change.path ?? image.path);
           } else if (change.path !== undefined) {
             findKernels(change.path);
@@ -173,8 +173,8 @@ export function createOsImageCommand(ctx: CliContext) {
         async run(a) {
           const name = nameOf(N, a);
           const src = await mustGet(await ctx.store(), N, name);
-          const to = opt(a.to) as string;
-          const path = resolve(a.path as string);
+          const to = a.to;
+          const path = resolve(a.path);
           if (existsSync(path))
             throw new AppError("ALREADY_EXISTS", `Path '${path}' already exists`, "Pick a new folder");
           if (await (await ctx.store()).byName(N, to))
@@ -204,25 +204,7 @@ export function createOsImageCommand(ctx: CliContext) {
         name: "pack",
         description:
           "pack an image: tarball + torrent (seeded by the daemon), kernel and initramfs into <path>/boot",
-        args: {
-          ...nameArgs(N),
-          image: { type: "boolean", alias: ["i", "image-only"], description: "tarball and torrent only" },
-          boot: { type: "boolean", alias: ["b", "boot-only"], description: "kernel and initramfs only" },
-          compress: { type: "string", description: "zstd (default), gzip or none" },
-          copy_boot: {
-            type: "boolean",
-            alias: ["c"],
-            description: "take the initramfs from the image's /boot instead of building one",
-          },
-          kernfile: { type: "string", description: "kernel file to use instead of the image's" },
-          initrdfile: { type: "string", description: "initramfs file to use instead of building one" },
-          piece_size: {
-            type: "string",
-            alias: ["piece-size"],
-            description:
-              "torrent piece size in KiB, a power of two from 16 to 16384 (default: from the image's size, about 1,000+ pieces)",
-          },
-        },
+        args: { ...nameArgs(N), ...packArgs },
         run: (a) => runPack(ctx, nameOf(N, a), a),
       }),
   });

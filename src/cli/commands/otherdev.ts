@@ -12,7 +12,7 @@ import { type Lookup, loadLookup, nameIn } from "../views.ts";
 
 const N = "otherdev";
 const fields = ["network", "ip", "mac", "comment"] as const;
-const flagArgs: ArgsDef = {
+const flagArgs = {
   network: { type: "string", alias: ["N"], description: "network (default: the one containing --ip)" },
   ip: {
     type: "string",
@@ -21,7 +21,7 @@ const flagArgs: ArgsDef = {
   },
   mac: { type: "string", description: "MAC for a fixed DHCP lease from makedhcp ('' clears)" },
   ...commentArg,
-};
+} satisfies ArgsDef;
 const connected = (l: Lookup, d: OtherDev) =>
   Object.entries(d.connected).map(([net, ip]) => ({ network: nameIn(l, net), ip }));
 

@@ -24,19 +24,19 @@ export const createSelfInstallCommand = (ctx: CliContext) =>
       },
     },
     async run(a) {
-      const cmd = selfCommand();
-      if (cmd.length !== 1)
+      const [binary, ...rest] = selfCommand();
+      if (binary === undefined || rest.length > 0)
         throw new AppError(
           "INVALID_ARGUMENT",
           "self-install works from the compiled binary",
           "Build it with 'bun run build' and run dist/luna self-install",
         );
       const { warnings } = selfInstall({
-        binary: cmd[0] as string,
-        destdir: (a.destdir as string | undefined) ?? "",
-        prefix: (a.prefix as string | undefined) ?? "/usr/local",
-        tftproot: (a.tftproot as string | undefined) ?? "/srv/tftp",
-        ipxeDir: (a["ipxe-dir"] as string | undefined) ?? "/usr/lib/ipxe",
+        binary,
+        destdir: a.destdir ?? "",
+        prefix: a.prefix ?? "/usr/local",
+        tftproot: a.tftproot ?? "/srv/tftp",
+        ipxeDir: a["ipxe-dir"] ?? "/usr/lib/ipxe",
         log: (line) => ctx.out(line),
       });
       for (const w of warnings) process.stderr.write(`luna: warning: ${w}\n`);

@@ -51,15 +51,14 @@ export const learnedTable = (rows: LearnedRow[], now: Date): string =>
     rows.map((r) => [r.port, r.portname ?? "-", r.mac, String(r.vlan), age(r.seen, now), r.node ?? "-"]),
   );
 
-const int = (a: Record<string, unknown>, flag: string, min: number, max: number) =>
-  a[flag] === undefined ? undefined : parseInteger(flag, a[flag] as string, min, max);
+const int = (text: string | undefined, flag: string, min: number, max: number) =>
+  text === undefined ? undefined : parseInteger(flag, text, min, max);
 
 /** Seconds, fractions allowed (`--timeout 0.5`). */
-function seconds(a: Record<string, unknown>, flag: string, max: number): number | undefined {
-  const text = a[flag];
+function seconds(text: string | undefined, flag: string, max: number): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(String(text).trim());
-  if (String(text).trim() === "" || !Number.isFinite(n) || n <= 0 || n > max)
+  const n = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || n > max)
     throw new AppError(
       "INVALID_ARGUMENT",
       `Invalid value '${text}' for --${flag}`,
@@ -87,10 +86,10 @@ export const createSwitchPollVerb = (ctx: CliContext) => () =>
     async run(a) {
       const c = ctx.config.snmp;
       // Every flag is checked before the switch is asked anything.
-      const port = int(a, "snmp_port", 1, 65535);
-      const timeoutMs = Math.round((seconds(a, "timeout", 60) ?? c.timeout) * 1000);
-      const retries = int(a, "retries", 0, 10) ?? c.retries;
-      const maxMacsPerPort = int(a, "max_macs", 1, 100_000) ?? c.max_macs_per_port;
+      const port = int(a.snmp_port, "snmp_port", 1, 65535);
+      const timeoutMs = Math.round((seconds(a.timeout, "timeout", 60) ?? c.timeout) * 1000);
+      const retries = int(a.retries, "retries", 0, 10) ?? c.retries;
+      const maxMacsPerPort = int(a.max_macs, "max_macs", 1, 100_000) ?? c.max_macs_per_port;
       const store = await ctx.store();
       const sw = await mustGet(store, "switch", nameOf("switch", a));
       const polled = await pollSwitch(sw, { port, timeoutMs, retries });

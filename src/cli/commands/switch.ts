@@ -12,7 +12,7 @@ import { createSwitchPollVerb, learned, learnedTable } from "./switch-poll.ts";
 
 const N = "switch";
 const fields = ["network", "ip", "read", "rw", "oid", "snmp_version", "comment"] as const;
-const flagArgs: ArgsDef = {
+const flagArgs = {
   network: {
     type: "string",
     alias: ["N"],
@@ -32,7 +32,7 @@ const flagArgs: ArgsDef = {
     description: "SNMP version the switch is polled with: 1 or 2c (default 2c)",
   },
   ...commentArg,
-};
+} satisfies ArgsDef;
 
 export function createSwitchCommand(ctx: CliContext) {
   return noun(N, "Ethernet switches polled over SNMP to find nodes by port", {
