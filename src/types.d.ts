@@ -12,30 +12,4 @@ declare module "bencode" {
   export default bencode;
 }
 
-declare module "create-torrent" {
-  function createTorrent(
-    input: string | Uint8Array,
-    opts: Record<string, unknown>,
-    cb: (err: Error | null, torrent: Uint8Array) => void,
-  ): void;
-  export default createTorrent;
-}
-
-declare module "parse-torrent" {
-  function parseTorrent(input: Uint8Array | string): Promise<{
-    infoHash: string;
-    name?: string;
-    length?: number;
-    pieceLength: number;
-    /** SHA-1 of every piece, hex */
-    pieces: string[];
-    urlList: string[];
-    announce: string[];
-  }>;
-  export default parseTorrent;
-}
-
 declare module "net-snmp";
-
-// webtorrent is a test-only dependency (the compatibility test's leecher).
-declare module "webtorrent";
