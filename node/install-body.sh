@@ -58,24 +58,49 @@ luna_run_script() {
   [ "$rc" -eq 0 ] || luna_fail "${name} exited with status ${rc}"
 }
 
+# One ipmitool command of the BMC setup. A failure is logged with ipmitool's message (the
+# password masked) and counted in LUNA_BMC_FAILED; the next commands still run.
+LUNA_BMC_FAILED=0
+luna_ipmi() {
+  local shown=$* out rc=0
+  [ "$1 $2 $3" = "user set password" ] && shown="user set password $4 ****"
+  out=$(ipmitool "$@" 2>&1) || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  luna_log "BMC setup: 'ipmitool ${shown}' failed (status ${rc}): ${out//$'\n'/ }"
+  LUNA_BMC_FAILED=$((LUNA_BMC_FAILED + 1))
+}
+
+# A BMC that was not configured is reported (install.setupbmc.failed, shown by `luna node
+# status`) but does not fail the install: the node still needs its OS.
 luna_setup_bmc() {
   if [ "$LUNA_SETUPBMC" != 1 ] || [ -z "$LUNA_BMC_IP" ]; then
     luna_log "BMC setup skipped"
     return 0
   fi
   luna_stage setupbmc
-  command -v ipmitool >/dev/null || { luna_log "ipmitool not found; BMC not configured"; return 0; }
+  if ! command -v ipmitool >/dev/null; then
+    luna_log "ipmitool not found; BMC not configured"
+    luna_status install.setupbmc.failed
+    return 0
+  fi
   modprobe ipmi_devintf 2>/dev/null; modprobe ipmi_si 2>/dev/null; modprobe ipmi_msghandler 2>/dev/null
   local ch=$LUNA_BMC_NETCHANNEL id=$LUNA_BMC_USERID
-  ipmitool lan set "$ch" ipsrc static
-  ipmitool lan set "$ch" ipaddr "$LUNA_BMC_IP"
-  ipmitool lan set "$ch" netmask "$LUNA_BMC_NETMASK"
-  ipmitool lan set "$ch" defgw ipaddr 0.0.0.0
-  ipmitool user set name "$id" "$LUNA_BMC_USER"
-  ipmitool user set password "$id" "$LUNA_BMC_PASSWORD"
-  ipmitool channel setaccess "$LUNA_BMC_MGMTCHANNEL" "$id" link=on ipmi=on callin=on privilege=4
-  ipmitool user enable "$id"
-  ipmitool mc reset cold || true
+  LUNA_BMC_FAILED=0
+  luna_ipmi lan set "$ch" ipsrc static
+  luna_ipmi lan set "$ch" ipaddr "$LUNA_BMC_IP"
+  luna_ipmi lan set "$ch" netmask "$LUNA_BMC_NETMASK"
+  luna_ipmi lan set "$ch" defgw ipaddr 0.0.0.0
+  luna_ipmi user set name "$id" "$LUNA_BMC_USER"
+  luna_ipmi user set password "$id" "$LUNA_BMC_PASSWORD"
+  luna_ipmi channel setaccess "$LUNA_BMC_MGMTCHANNEL" "$id" link=on ipmi=on callin=on privilege=4
+  luna_ipmi user enable "$id"
+  if [ "$LUNA_BMC_FAILED" -gt 0 ]; then
+    luna_log "BMC setup incomplete: ${LUNA_BMC_FAILED} ipmitool command(s) failed; the install goes on"
+    luna_status install.setupbmc.failed
+    return 0
+  fi
+  # Many BMCs drop the answer to a cold reset while they restart: its status means nothing.
+  ipmitool mc reset cold >/dev/null 2>&1 || luna_log "BMC setup: no answer to 'mc reset cold' (usual while it restarts)"
 }
 
 luna_decompress() {
