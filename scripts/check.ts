@@ -1,10 +1,12 @@
 /**
  * The one gate (`bun run check`): Biome, tsc --noEmit (strict), the layer rules, the file-size
- * rule, shellcheck on shell files, then the whole test suite. Stops at the first failure.
+ * rule, dead exports (knip), shellcheck on shell files and shfmt on node-side ones, then the
+ * whole test suite. Stops at the first failure.
  * `bun run check --no-test` runs everything but the tests.
  */
 import { $ } from "bun";
 import { checkLayers, checkSizes } from "./lib/rules.ts";
+import { isNodeSide, shellFiles } from "./lib/shell-files.ts";
 
 const runTests = !process.argv.includes("--no-test");
 const step = (name: string) => console.log(`\n== ${name}`);
@@ -18,19 +20,27 @@ const problems = [...(await checkLayers("src")), ...(await checkSizes("src", 300
 for (const p of problems) console.error(`  ${p}`);
 if (problems.length > 0) process.exit(1);
 console.log("  ok");
-step("shellcheck");
-const shellFiles = (await $`git ls-files '*.sh' 'node/**' 'scripts/cluster-sim' '.ci/run'`.text())
-  .split("\n")
-  .filter(Boolean);
-const shellcheck = Bun.which("shellcheck");
-if (shellFiles.length > 0) {
-  if (!shellcheck) {
-    console.error("  shellcheck is not installed (apt-get install shellcheck); .ci/run installs it");
+step("dead exports (knip)");
+await $`knip --no-progress`;
+console.log("  ok");
+step("shellcheck and shfmt");
+const shell = await shellFiles();
+const tools = { shellcheck: Bun.which("shellcheck"), shfmt: Bun.which("shfmt") };
+for (const [tool, path] of Object.entries(tools)) {
+  if (!path) {
+    console.error(`  ${tool} is not installed (apt-get install ${tool}); .ci/run installs it`);
     process.exit(1);
   }
-  await $`shellcheck -x --source-path=SCRIPTDIR ${shellFiles}`;
 }
-console.log(`  ${shellFiles.length} files ok`);
+await $`shellcheck -x --source-path=SCRIPTDIR ${shell}`;
+// Formatting settings come from .editorconfig (shfmt reads it when given no flags).
+const nodeSide = shell.filter(isNodeSide);
+const unformatted = (await $`shfmt -l ${nodeSide}`.nothrow().text()).trim();
+if (unformatted) {
+  console.error(`  not formatted (run: shfmt -w FILE):\n${unformatted}`);
+  process.exit(1);
+}
+console.log(`  ${shell.length} files ok, ${nodeSide.length} node-side files formatted`);
 if (runTests) {
   step("tests");
   await $`bun test --timeout 300000`;

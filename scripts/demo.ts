@@ -19,7 +19,7 @@ writeFileSync(join(image, "hello.txt"), "a file in the demo image\n");
 writeFileSync(join(demo, "initramfs.img"), "demo initramfs\n");
 const port = process.env.LUNA_DEMO_PORT ?? "7050";
 
-await $`bun scripts/build.ts`;
+await $`bun run build`;
 process.env.LUNA_STORE = `sqlite:${join(demo, "luna.db")}`;
 // The demo's switch address (the seed README's 10.31.253.21) exists on no network here: the
 // SNMP poller stays off, so the demo daemon never sends a packet beyond loopback.

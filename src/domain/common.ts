@@ -82,11 +82,6 @@ export async function mustGetById<K extends Kind>(tx: StoreReader, kind: K, id: 
   return doc;
 }
 
-export async function nameOf(tx: StoreReader, kind: Kind, id: string | null): Promise<string | null> {
-  if (!id) return null;
-  return (await tx.get(kind, id))?.name ?? `<missing ${kind}>`;
-}
-
 export async function requireCluster(tx: StoreReader): Promise<Cluster> {
   const cluster = await tx.byName("cluster", "general");
   if (!cluster) {

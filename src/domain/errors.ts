@@ -44,9 +44,5 @@ export class AppError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, message: string, hint?: string): never => {
-  throw new AppError(code, message, hint);
-};
-
 export const notFound = (kind: string, name: string): AppError =>
   new AppError("NOT_FOUND", `No ${kind} named '${name}'`, `See 'luna ${kind} list'`);

@@ -6,7 +6,7 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { NodeCredentialSchema } from "./model-credential.ts";
 
-export { type NodeCredential, NodeCredentialSchema } from "./model-credential.ts";
+export type { NodeCredential } from "./model-credential.ts";
 
 const Id = T.String({ minLength: 1 });
 /**
@@ -172,7 +172,6 @@ export const GroupSchema = T.Object({
 export type Group = Static<typeof GroupSchema>;
 
 export const NodeIpsSchema = T.Object({ ip4: T.Optional(T.String()), ip6: T.Optional(T.String()) });
-export type NodeIps = Static<typeof NodeIpsSchema>;
 
 export const NodeStatusSchema = T.Object({ step: T.String(), time: T.String() });
 export type NodeStatus = Static<typeof NodeStatusSchema>;

@@ -10,10 +10,8 @@
  * runs, 28-32 % with 8-16.
  */
 import { STATUS_RE } from "./boot/urls.ts";
-import { mustGet } from "./common.ts";
 import { AppError } from "./errors.ts";
 import type { Node, NodeStatus } from "./model.ts";
-import type { StoreWriter } from "./store.ts";
 
 export const HISTORY_LIMIT = 32;
 
@@ -37,12 +35,6 @@ export function withStatus(node: Node, step: string, time: string): Node {
   const earlier = startsRun(node.status?.step, step) ? [] : (node.history ?? []);
   const history = [...earlier, entry].slice(-HISTORY_LIMIT);
   return { ...node, status: entry, history };
-}
-
-export async function recordStatus(tx: StoreWriter, name: string, step: string, time: string): Promise<Node> {
-  const node = withStatus(await mustGet(tx, "node", name), step, time);
-  await tx.update("node", node);
-  return node;
 }
 
 /** The stages of the latest boot: everything since the last boot.request or install.request. */

@@ -94,5 +94,3 @@ export function queryOf(url: string): Record<string, string | undefined> {
   for (const [k, v] of new URLSearchParams(url.slice(at + 1))) if (!Object.hasOwn(query, k)) query[k] = v;
   return query;
 }
-
-export type LunaApp = ReturnType<typeof createApp>;

@@ -98,19 +98,34 @@ luna_read_args() {
 # Checks and normalises the _luna_* variables; one clear message per problem.
 luna_check_args() {
     case "$_luna_url" in
-        '') luna_log "root=luna needs luna.url= (the daemon's /luna URL) on the kernel command line"; return 1 ;;
+        '')
+            luna_log "root=luna needs luna.url= (the daemon's /luna URL) on the kernel command line"
+            return 1
+            ;;
         http://?* | https://?*) ;;
-        *) luna_log "luna.url must be an http:// or https:// URL, not '$_luna_url'"; return 1 ;;
+        *)
+            luna_log "luna.url must be an http:// or https:// URL, not '$_luna_url'"
+            return 1
+            ;;
     esac
     if [ -z "$_luna_node" ]; then
         luna_log "root=luna needs luna.node= (this node's name) on the kernel command line"
         return 1
     fi
-    luna_valid_name "$_luna_node" || { luna_log "luna.node is not a valid node name: '$_luna_node'"; return 1; }
+    luna_valid_name "$_luna_node" || {
+        luna_log "luna.node is not a valid node name: '$_luna_node'"
+        return 1
+    }
     : "${_luna_hostname:=$_luna_node}"
-    luna_valid_name "$_luna_hostname" || { luna_log "luna.hostname is not a valid host name: '$_luna_hostname'"; return 1; }
+    luna_valid_name "$_luna_hostname" || {
+        luna_log "luna.hostname is not a valid host name: '$_luna_hostname'"
+        return 1
+    }
     if [ -n "$_luna_mac" ]; then
-        _luna_m=$(luna_norm_mac "$_luna_mac") || { luna_log "luna.mac is not a MAC address: '$_luna_mac'"; return 1; }
+        _luna_m=$(luna_norm_mac "$_luna_mac") || {
+            luna_log "luna.mac is not a MAC address: '$_luna_mac'"
+            return 1
+        }
         _luna_mac=$_luna_m
     fi
     if [ -n "$_luna_ip" ] && ! luna_valid_cidr "$_luna_ip"; then
@@ -119,11 +134,17 @@ luna_check_args() {
     fi
     case "$_luna_token" in
         '' | *[!0-9a-f]*)
-            [ -z "$_luna_token" ] || { luna_log "luna.token must be lower-case hex, not '$_luna_token'"; return 1; }
+            [ -z "$_luna_token" ] || {
+                luna_log "luna.token must be lower-case hex, not '$_luna_token'"
+                return 1
+            }
             ;;
     esac
     luna_check_proto || return 1
-    _luna_s=$(luna_norm_bool "$_luna_service") || { luna_log "luna.service must be 0 or 1, not '$_luna_service'"; return 1; }
+    _luna_s=$(luna_norm_bool "$_luna_service") || {
+        luna_log "luna.service must be 0 or 1, not '$_luna_service'"
+        return 1
+    }
     _luna_service=$_luna_s
 }
 
@@ -135,9 +156,15 @@ luna_check_proto() {
     case "$_luna_proto" in
         dhcp) ;;
         static)
-            [ -n "$_luna_ip" ] || { luna_log "luna.bootproto=static needs luna.ip=ADDRESS/PREFIX"; return 1; }
+            [ -n "$_luna_ip" ] || {
+                luna_log "luna.bootproto=static needs luna.ip=ADDRESS/PREFIX"
+                return 1
+            }
             ;;
-        *) luna_log "luna.bootproto must be static or dhcp, not '$_luna_proto'"; return 1 ;;
+        *)
+            luna_log "luna.bootproto must be static or dhcp, not '$_luna_proto'"
+            return 1
+            ;;
     esac
 }
 

@@ -88,8 +88,8 @@ luna_dhcp_client() {
         elif command -v busybox > /dev/null 2>&1; then
             busybox udhcpc -n -q -t 5 -i "$_luna_nic" -s "$_luna_script" && return 0
         elif [ -x "${LUNA_IPCONFIG:=/usr/lib/klibc/bin/ipconfig}" ]; then
-            "$LUNA_IPCONFIG" -t 30 -c dhcp -d "$_luna_nic" > /dev/null \
-                && echo "$_luna_nic" > "${LUNA_RUN_DIR:-/tmp}/luna.bootif" && return 0
+            "$LUNA_IPCONFIG" -t 30 -c dhcp -d "$_luna_nic" > /dev/null &&
+                echo "$_luna_nic" > "${LUNA_RUN_DIR:-/tmp}/luna.bootif" && return 0
         else
             luna_log "no DHCP client (dhclient, udhcpc, busybox, klibc ipconfig) in the initramfs: install one in the image, or give the node a static luna.ip"
             return 1

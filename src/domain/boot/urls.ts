@@ -42,9 +42,7 @@ export const nodeAnnounceUrl = (e: Endpoint, node: string, token?: string): stri
 export const scrapeUrl = (e: Endpoint, infohashHex: string): string =>
   `${baseUrl(e)}/scrape?info_hash=${infohashHex.replace(/../g, (b) => `%${b}`)}`;
 
-/** The steps `/luna` answers, and the pattern a reported status must match. */
-export const STEPS = ["boot", "discovery", "install"] as const;
-export type Step = (typeof STEPS)[number];
+/** The pattern a reported status must match. */
 export const STATUS_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
 /** Longest hwdata we accept: 10 MACs, a serial and separators fit easily. */
 export const MAX_HWDATA = 1024;
