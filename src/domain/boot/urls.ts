@@ -1,5 +1,5 @@
 /**
- * The URL contract between the head node and booting nodes (DESIGN.md §1), in one place: the
+ * The URL contract between the head node and booting nodes (docs/routes.md), in one place: the
  * server's routes, the iPXE scripts, the kernel command line and the install script are all
  * rendered from these functions, so they cannot drift apart.
  */
