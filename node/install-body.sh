@@ -24,7 +24,7 @@ luna_status() {
   [ -n "$LUNA_STATUS_URL" ] || return 0
   for try in 1 2 3 4 5; do
     curl --silent --fail --max-time 10 --connect-timeout 5 -o /dev/null "$url" && return 0
-    delay=$(( (RANDOM % (1 << try)) + 1 ))
+    delay=$(((RANDOM % (1 << try)) + 1))
     [ "$delay" -gt 30 ] && delay=30
     sleep "$delay"
   done
@@ -43,7 +43,10 @@ luna_fail() {
   luna_status "install.error.${LUNA_STAGE}"
   # aria2c would otherwise outlive this attempt (it watches this shell only every few seconds)
   # and hold files under LUNA_ROOT while the loader resets it.
-  if [ -n "${LUNA_ARIA2_PID:-}" ]; then kill "$LUNA_ARIA2_PID" 2>/dev/null; wait "$LUNA_ARIA2_PID" 2>/dev/null; fi
+  if [ -n "${LUNA_ARIA2_PID:-}" ]; then
+    kill "$LUNA_ARIA2_PID" 2>/dev/null
+    wait "$LUNA_ARIA2_PID" 2>/dev/null
+  fi
   exit 1
 }
 
@@ -54,7 +57,7 @@ luna_fail() {
 luna_run_script() {
   local name=$1 text=$2 rc=0
   [ -n "$text" ] || return 0
-  bash -c "$text" < /dev/null || rc=$?
+  bash -c "$text" </dev/null || rc=$?
   [ "$rc" -eq 0 ] || luna_fail "${name} exited with status ${rc}"
 }
 
@@ -83,7 +86,9 @@ luna_setup_bmc() {
     luna_status install.setupbmc.failed
     return 0
   fi
-  modprobe ipmi_devintf 2>/dev/null; modprobe ipmi_si 2>/dev/null; modprobe ipmi_msghandler 2>/dev/null
+  modprobe ipmi_devintf 2>/dev/null
+  modprobe ipmi_si 2>/dev/null
+  modprobe ipmi_msghandler 2>/dev/null
   local ch=$LUNA_BMC_NETCHANNEL id=$LUNA_BMC_USERID
   LUNA_BMC_FAILED=0
   luna_ipmi lan set "$ch" ipsrc static
@@ -140,9 +145,10 @@ LUNA_DL_DIR=
 # Extra aria2c options, split on spaces (for experiments and site tuning).
 : "${LUNA_ARIA2_OPTS:=}"
 luna_aria2c() {
-  local stall=$1; shift
+  local stall=$1
+  shift
   local extra=()
-  read -ra extra <<< "$LUNA_ARIA2_OPTS"
+  read -ra extra <<<"$LUNA_ARIA2_OPTS"
   aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
     --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
     --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval="$LUNA_BT_INTERVAL" \
@@ -166,8 +172,8 @@ luna_aria2c_wait() {
       wait "$LUNA_ARIA2_PID" 2>/dev/null
       luna_log "aria2c exited before the download completed (no progress for $1 s, or an error):"
       local lines=()
-      mapfile -t lines < "$LUNA_DL_DIR/aria2c.log" 2>/dev/null
-      local from=$(( ${#lines[@]} > 5 ? ${#lines[@]} - 5 : 0 ))
+      mapfile -t lines <"$LUNA_DL_DIR/aria2c.log" 2>/dev/null
+      local from=$((${#lines[@]} > 5 ? ${#lines[@]} - 5 : 0))
       if [ "${#lines[@]}" -gt 0 ]; then printf '  %s\n' "${lines[@]:from}" >&2; fi
       return 1
     fi
@@ -187,7 +193,7 @@ luna_fetch_torrent() {
   local torrent="$LUNA_DL_DIR/image.torrent"
   curl --silent --show-error --fail --retry 5 --retry-delay 3 --connect-timeout 10 --max-time 120 \
     -o "$torrent" "$LUNA_TORRENT_URL" || return 1
-  printf '#!/bin/sh\n: > "%s"\nkill -USR1 %s 2>/dev/null\n' "$LUNA_DL_DIR/complete" "$$" > "$LUNA_DL_DIR/on-complete.sh"
+  printf '#!/bin/sh\n: > "%s"\nkill -USR1 %s 2>/dev/null\n' "$LUNA_DL_DIR/complete" "$$" >"$LUNA_DL_DIR/on-complete.sh"
   chmod 755 "$LUNA_DL_DIR/on-complete.sh"
   luna_aria2c "$LUNA_SWARM_STALL" "$torrent"
   if ! luna_aria2c_wait "$LUNA_SWARM_STALL"; then
@@ -197,7 +203,7 @@ luna_fetch_torrent() {
     luna_aria2c_wait "$LUNA_DL_STALL" || return 1
   fi
   luna_stage unpack
-  luna_decompress < "$LUNA_DL_DIR/$LUNA_TARBALL" | luna_untar
+  luna_decompress <"$LUNA_DL_DIR/$LUNA_TARBALL" | luna_untar
 }
 
 # Keeps seeding after the install until no peer is still downloading (the tracker's scrape
@@ -207,8 +213,8 @@ luna_seed_tail() {
   local start=$SECONDS waited=0 incomplete
   # waited counts real seconds (SECONDS): a slow scrape must not stretch the tail.
   while [ "$waited" -lt "$LUNA_SEED_TAIL" ] && kill -0 "$LUNA_ARIA2_PID" 2>/dev/null; do
-    incomplete=$(curl --silent --max-time 5 "$LUNA_SCRAPE_URL" \
-      | tr -c '[:print:]' '.' | sed -n 's/.*10:incompletei\([0-9]*\)e.*/\1/p')
+    incomplete=$(curl --silent --max-time 5 "$LUNA_SCRAPE_URL" |
+      tr -c '[:print:]' '.' | sed -n 's/.*10:incompletei\([0-9]*\)e.*/\1/p')
     [ "$incomplete" = 0 ] && break
     sleep 2
     waited=$((SECONDS - start))
@@ -230,11 +236,16 @@ luna_download() {
 }
 
 luna_netfmt() {
-  if [ -d "$LUNA_ROOT/etc/NetworkManager" ]; then echo nm
-  elif [ -d "$LUNA_ROOT/etc/sysconfig/network-scripts" ]; then echo ifcfg
-  elif [ -d "$LUNA_ROOT/etc/systemd/network" ] && [ ! -f "$LUNA_ROOT/etc/network/interfaces" ]; then echo networkd
-  elif [ -f "$LUNA_ROOT/etc/network/interfaces" ]; then echo debian
-  else echo none
+  if [ -d "$LUNA_ROOT/etc/NetworkManager" ]; then
+    echo nm
+  elif [ -d "$LUNA_ROOT/etc/sysconfig/network-scripts" ]; then
+    echo ifcfg
+  elif [ -d "$LUNA_ROOT/etc/systemd/network" ] && [ ! -f "$LUNA_ROOT/etc/network/interfaces" ]; then
+    echo networkd
+  elif [ -f "$LUNA_ROOT/etc/network/interfaces" ]; then
+    echo debian
+  else
+    echo none
   fi
 }
 
@@ -244,7 +255,7 @@ luna_iface_name() {
   local name=$1 dev mac
   if [ "$name" = BOOTIF ] && [ -n "${LUNA_MAC:-}" ]; then
     for dev in "${LUNA_SYSFS:-/sys}"/class/net/*; do
-      read -r mac < "$dev/address" 2>/dev/null || continue
+      read -r mac <"$dev/address" 2>/dev/null || continue
       if [ "${mac,,}" = "${LUNA_MAC,,}" ]; then
         echo "${dev##*/}"
         return
@@ -270,11 +281,14 @@ luna_write_iface() {
   local line mtu='' other=''
   while IFS= read -r line; do
     case "$line" in
-      MTU=*) mtu=${line#MTU=}; mtu=${mtu//[\"\']/} ;;
+      MTU=*)
+        mtu=${line#MTU=}
+        mtu=${mtu//[\"\']/}
+        ;;
       '') ;;
       *) other=1 ;;
     esac
-  done <<< "$params"
+  done <<<"$params"
   case "$mtu" in *[!0-9]*) mtu='' ;; esac
   case "$fmt" in
     nm)
@@ -292,8 +306,9 @@ luna_write_iface() {
         if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
         printf '\n[ipv6]\n'
         if [ -n "$ip6" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip6" "$prefix6"; else printf 'method=ignore\n'; fi
-      } > "$file"
-      chmod 600 "$file" ;;
+      } >"$file"
+      chmod 600 "$file"
+      ;;
     ifcfg)
       file="$LUNA_ROOT/etc/sysconfig/network-scripts/ifcfg-${name}"
       {
@@ -302,7 +317,8 @@ luna_write_iface() {
         if [ -n "$hw" ]; then printf 'HWADDR=%s\n' "$hw"; fi
         if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
         if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
-      } > "$file" ;;
+      } >"$file"
+      ;;
     networkd)
       file="$LUNA_ROOT/etc/systemd/network/10-luna-${name}.network"
       {
@@ -312,7 +328,8 @@ luna_write_iface() {
         printf '\n[Network]\n'
         if [ -n "$ip4" ]; then printf 'Address=%s/%s\n' "$ip4" "$prefix4"; else printf 'DHCP=yes\n'; fi
         if [ -n "$ip6" ]; then printf 'Address=%s/%s\n' "$ip6" "$prefix6"; fi
-      } > "$file" ;;
+      } >"$file"
+      ;;
     debian)
       file="$LUNA_ROOT/etc/network/interfaces.d/${name}"
       mkdir -p "${file%/*}"
@@ -321,12 +338,16 @@ luna_write_iface() {
         if [ -n "$ip4" ]; then printf 'iface %s inet static\n    address %s/%s\n' "$name" "$ip4" "$prefix4"; else printf 'iface %s inet dhcp\n' "$name"; fi
         if [ -n "$mtu" ]; then printf '    mtu %s\n' "$mtu"; fi
         if [ -n "$ip6" ]; then printf 'iface %s inet6 static\n    address %s/%s\n' "$name" "$ip6" "$prefix6"; fi
-      } > "$file" ;;
-    *) luna_log "no known network configuration format in the image; ${name} left unconfigured"; return 0 ;;
+      } >"$file"
+      ;;
+    *)
+      luna_log "no known network configuration format in the image; ${name} left unconfigured"
+      return 0
+      ;;
   esac
   if [ -n "$params" ]; then
     if [ "$fmt" = ifcfg ]; then
-      printf '%s\n' "$params" >> "$file"
+      printf '%s\n' "$params" >>"$file"
     elif [ -n "$other" ]; then
       luna_log "${name}: parameters other than MTU are ifcfg lines and were not translated for ${fmt}"
     fi
@@ -338,7 +359,7 @@ luna_setnet() {
   luna_stage setnet
   local fmt i name mac
   mkdir -p "$LUNA_ROOT/etc"
-  echo "$LUNA_HOSTNAME" > "$LUNA_ROOT/etc/hostname"
+  echo "$LUNA_HOSTNAME" >"$LUNA_ROOT/etc/hostname"
   fmt=$(luna_netfmt)
   luna_log "network configuration format: ${fmt}"
   for i in "${!LUNA_IF_NAME[@]}"; do

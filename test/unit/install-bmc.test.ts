@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { exec } from "../../scripts/lib/exec.ts";
 import { tempDir } from "../dracut/node-shell.ts";
 
-const BODY = join(import.meta.dir, "..", "..", "src", "domain", "boot", "install-body.sh");
+const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");
 const PASSWORD = "s3cret-bmc";
 
 /** A status endpoint on port 0 that records the reported stages. */
