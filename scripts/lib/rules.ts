@@ -4,6 +4,8 @@
  * - adapters (store, server, torrent, snmp, netsvc, power, pack, config) import the domain,
  *   config and their own folder, never the CLI, the runtime or another adapter;
  * - cli/, runtime/ and main.ts compose everything;
+ * - lib/ is the shared layer every area may import (logger type, atomic write, exec, pid
+ *   liveness); it imports only lib/ itself and the runtime's built-ins (node:*, bun);
  * - node/ holds what runs on a node (the dracut module, the install body): its shell files are
  *   assets any layer may embed as text; no other `.sh` import is allowed.
  * And no file under src/ grows past the size limit.
@@ -37,7 +39,12 @@ export async function checkLayers(root: string): Promise<string[]> {
         continue;
       }
       const target = local ? area(resolved) : spec;
-      if (from === "domain") {
+      if (from === "lib") {
+        const ok = local ? target === "lib" : spec.startsWith("node:") || spec === "bun";
+        if (!ok) problems.push(`${file}: lib may import only lib and built-ins, not '${spec}'`);
+      } else if (local && target === "lib") {
+        // the shared layer: open to every area
+      } else if (from === "domain") {
         const ok = local
           ? target === "domain"
           : DOMAIN_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`));

@@ -5,9 +5,9 @@
 import { type Config, parseStoreSpec } from "../config/config.ts";
 import { findBySwitchPort } from "../domain/boot/discovery-switch.ts";
 import type { Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 import { announceAdmitter } from "../server/announce-admit.ts";
 import { createApp } from "../server/app.ts";
-import type { Logger } from "../server/luna-route.ts";
 import { createSwitchPoller, pollerConfig } from "../snmp/poller.ts";
 import { createTftpServer } from "../tftp/server.ts";
 import type { PeerOut } from "../torrent/announce.ts";

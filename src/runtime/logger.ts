@@ -3,7 +3,7 @@
  * files, log shippers), readable coloured lines via consola on a terminal.
  */
 import { createConsola } from "consola";
-import type { Logger } from "../server/luna-route.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export function createLogger(opts: { json?: boolean; write?: (line: string) => void } = {}): Logger {
   const json = opts.json ?? !process.stderr.isTTY;

@@ -2,7 +2,7 @@
  * Runs the daemon's services: starts them in order, stops them in reverse on SIGTERM/SIGINT
  * or when any one fails (with a log line naming it), and resolves when all are stopped.
  */
-import type { Logger } from "../server/luna-route.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export interface Service {
   name: string;

@@ -7,9 +7,9 @@
  * GET gets, without the body (RFC 9110, 9.3.2).
  */
 
+import type { Logger } from "../lib/logger.ts";
 import { text } from "./errors.ts";
 import type { FileOpener } from "./file-opener.ts";
-import type { Logger } from "./luna-route.ts";
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/;
 

@@ -1,13 +1,8 @@
 /** What the `/luna` route needs from its host (the app, wired by runtime/daemon.ts). */
 import type { SwitchMatcher } from "../domain/boot/discovery.ts";
 import type { Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { StatusBatcher } from "./status-batcher.ts";
-
-export interface Logger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
 
 export interface UnknownSeen {
   macs: string[];

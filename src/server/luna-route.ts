@@ -30,7 +30,7 @@ import { checkStatus, withStatus } from "../domain/status.ts";
 import { text } from "./errors.ts";
 import type { LunaRouteOptions } from "./luna-options.ts";
 
-export type { Logger, LunaRouteOptions } from "./luna-options.ts";
+export type { LunaRouteOptions } from "./luna-options.ts";
 
 const IPXE = "text/plain; charset=utf-8";
 const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);

@@ -14,12 +14,8 @@ import {
 } from "../domain/boot/discovery-switch.ts";
 import type { Switch } from "../domain/model.ts";
 import type { Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 import { type PollOptions, pollSwitch } from "./session.ts";
-
-export interface PollerLog {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-}
 
 export interface StoreFdbOptions {
   maxMacsPerPort?: number;
@@ -85,7 +81,7 @@ export interface PollReport {
 
 export interface SwitchPollerOptions {
   store: Store;
-  log: PollerLog;
+  log: Pick<Logger, "info" | "warn">;
   /** default 30 s, as the original */
   intervalMs?: number;
   maxMacsPerPort?: number;

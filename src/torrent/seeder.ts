@@ -15,15 +15,10 @@
  */
 import { join } from "node:path";
 import type { Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { PeerOut } from "./announce.ts";
 import { type Aria2, freePort, startAria2 } from "./aria2.ts";
 import { onceReporter, seedableVersions, seederPeerId } from "./versions.ts";
-
-export interface SeederLog {
-  info(m: string, f?: Record<string, unknown>): void;
-  warn(m: string, f?: Record<string, unknown>): void;
-  error(m: string, f?: Record<string, unknown>): void;
-}
 
 export interface SeederOptions {
   store: Store;
@@ -37,7 +32,7 @@ export interface SeederOptions {
   rescanMs?: number;
   /** the aria2c executable (default: aria2c from PATH) */
   aria2c?: string;
-  log: SeederLog;
+  log: Logger;
 }
 
 export interface SeederStats {

@@ -10,6 +10,7 @@
  */
 import type { Peer } from "../domain/model.ts";
 import { newId, type Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 import {
   type Announce,
   bencodeBody,
@@ -27,7 +28,7 @@ export interface TrackerOptions {
   now: () => Date;
   /** head-node seeders of a torrent, always returned */
   seeders: (infohash: string) => PeerOut[];
-  log: { warn(msg: string, f?: Record<string, unknown>): void };
+  log: Pick<Logger, "warn">;
   /**
    * Whether a peer may join: `ip` is the address it would be stored under, `node` and `token`
    * what its announce URL carries. Absent: every peer is admitted. A throw refuses.

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Store } from "../domain/store.ts";
+import type { Logger } from "../lib/logger.ts";
 
 /** Head-node seeders announce this peer-id prefix (and scripts find the process by it). */
 export const SEEDER_PEER_ID_PREFIX = "-LUNA1-";
@@ -17,7 +18,7 @@ export const seederPeerId = (): string =>
  * Failures logged once while they last, not at every rescan: `fail` logs what the previous
  * scan did not see; `endScan` closes a scan (call it after every scan, failed or not).
  */
-export function onceReporter(log: { error(m: string, f?: Record<string, unknown>): void }) {
+export function onceReporter(log: Pick<Logger, "error">) {
   let reported = new Set<string>();
   let seen = new Set<string>();
   return {
