@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exec } from "./exec.ts";
+import { exec } from "../../src/lib/exec.ts";
 
 export interface WrkResult {
   rps: number;

@@ -2,7 +2,6 @@
  * What every command gets: the resolved config, the store (opened on first use, closed by the
  * runner), output helpers and the text-input channel. Built once per invocation by run.ts.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,11 +71,13 @@ async function runEditor(initial: string): Promise<string> {
   try {
     writeFileSync(file, initial, { mode: 0o600 });
     const editor = process.env.VISUAL || process.env.EDITOR || "vi";
-    const r = spawnSync("sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit" });
-    if (r.status !== 0)
+    const r = Bun.spawnSync(["sh", "-c", `${editor} "$1"`, "editor", file], {
+      stdio: ["inherit", "inherit", "inherit"],
+    });
+    if (r.exitCode !== 0)
       throw new AppError(
         "EXTERNAL_COMMAND",
-        `Editor '${editor}' exited with status ${r.status}`,
+        `Editor '${editor}' exited with status ${r.exitCode}`,
         "Nothing was changed",
       );
     return readFileSync(file, "utf8");

@@ -3,11 +3,11 @@
  * dhcpd, dnsmasq or named would reject never replaces a working one. A tool that is not
  * installed is skipped (the service it belongs to is not there to break either).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppError } from "../domain/errors.ts";
+import { execSync } from "../lib/exec.ts";
 
 const SBIN = ["/usr/sbin", "/sbin", "/usr/local/sbin"];
 
@@ -34,9 +34,9 @@ export function checkText(tool: Checker, text: string, zone = ""): boolean {
   try {
     const file = join(dir, "candidate");
     writeFileSync(file, text);
-    const r = spawnSync(bin, ARGS[tool](file, zone), { encoding: "utf8", timeout: 30_000 });
-    if (r.status !== 0) {
-      const out = `${r.stdout ?? ""}\n${r.stderr ?? ""}`
+    const r = execSync([bin, ...ARGS[tool](file, zone)], { timeoutMs: 30_000 });
+    if (r.code !== 0) {
+      const out = `${r.stdout}\n${r.stderr}`
         .split("\n")
         .map((l) => l.trim())
         .filter(
@@ -49,7 +49,7 @@ export function checkText(tool: Checker, text: string, zone = ""): boolean {
         .join("; ");
       throw new AppError(
         "EXTERNAL_COMMAND",
-        `${tool} rejects the generated ${zone || "file"}: ${out || `exit status ${r.status}`}`,
+        `${tool} rejects the generated ${zone || "file"}: ${out || (r.timedOut ? "no answer within 30 s" : `exit status ${r.code}`)}`,
         "Nothing was written. Please report this as a luna bug",
       );
     }

@@ -4,9 +4,9 @@
  * lease files; the original truncated dhcpd's leases on every run, we do not); named reloads.
  * The unit is the one given, or the first of the usual names installed on this system.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { AppError } from "../domain/errors.ts";
+import { execSync } from "../lib/exec.ts";
 import { findTool } from "./check.ts";
 
 export type Service = "dhcpd" | "dnsmasq" | "bind";
@@ -38,11 +38,11 @@ export function reloadService(service: Service, given?: string): string {
   const systemctl = findTool("systemctl");
   if (!systemctl) throw new AppError("EXTERNAL_COMMAND", "systemctl is not available to reload the service");
   const args = [VERB[service], unit];
-  const r = spawnSync(systemctl, args, { encoding: "utf8", timeout: 120_000 });
-  if (r.status !== 0) {
+  const r = execSync([systemctl, ...args], { timeoutMs: 120_000 });
+  if (r.code !== 0) {
     throw new AppError(
       "EXTERNAL_COMMAND",
-      `systemctl ${args.join(" ")} failed: ${(r.stderr || r.stdout || `exit status ${r.status}`).trim()}`,
+      `systemctl ${args.join(" ")} failed: ${(r.stderr || r.stdout || (r.timedOut ? "no answer within 120 s" : `exit status ${r.code}`)).trim()}`,
       `The new file is in place; see 'journalctl -u ${unit}'`,
     );
   }

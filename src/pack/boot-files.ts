@@ -5,10 +5,11 @@
  * boot/vmlinuz-X -> /etc/shadow names the image's file, never the head node's. Files named
  * with --kernfile / --initrdfile are the operator's own head-node paths and are copied as given.
  */
-import { copyFileSync, renameSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../domain/errors.ts";
 import type { OsImage } from "../domain/model.ts";
+import { commitFile } from "../lib/atomic-write.ts";
 import { copyFromImage } from "./image-path.ts";
 import { initrdFile, kernelFile } from "./kernels.ts";
 
@@ -62,22 +63,20 @@ export async function writeBootFiles(
     kernfile: string;
     initrdfile: string;
     log: (line: string) => void;
-    /** makes a written file readable by the daemon's user (pack.ts) */
-    publish: (path: string) => void;
+    /** the files' mode: readable by the daemon's user (pack.ts) */
+    mode: number;
   },
 ): Promise<void> {
   const copy = (from: Source, to: string) =>
     "head" in from ? copyFileSync(from.head, to) : copyFromImage(image.path, from.image, to);
   const kernel = join(o.boot, o.kernfile);
   copy(s.kernel, `${kernel}.partial`);
-  o.publish(`${kernel}.partial`);
-  renameSync(`${kernel}.partial`, kernel);
+  commitFile(`${kernel}.partial`, kernel, { mode: o.mode });
   const initrd = join(o.boot, o.initrdfile);
   if (s.initrd !== "build") copy(s.initrd, `${initrd}.partial`);
   else if (o.buildInitramfs) {
     o.log(`building the initramfs with dracut inside ${image.path}`);
     await o.buildInitramfs(image, `${initrd}.partial`);
   }
-  o.publish(`${initrd}.partial`);
-  renameSync(`${initrd}.partial`, initrd);
+  commitFile(`${initrd}.partial`, initrd, { mode: o.mode });
 }

@@ -8,6 +8,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs
 import { join } from "node:path";
 import { AppError } from "../domain/errors.ts";
 import type { OsImage } from "../domain/model.ts";
+import { exec } from "../lib/exec.ts";
 import { writeDracutModule } from "./dracut-module.ts";
 import { copyFromImage, folderInImage, resolveInImage } from "./image-path.ts";
 
@@ -109,19 +110,12 @@ export async function buildInitramfs(image: OsImage, out: string): Promise<void>
       mounted.push(join(root, fs));
     }
     mkdirSync(folderInImage(root, "tmp", FIX), { recursive: true });
-    const r = Bun.spawn(
-      [
-        "chroot",
-        root,
-        `/${dracut}`,
-        ...dracutArgs(image, inImage, zstdInitramfs(root, image.kernver, dracut)),
-      ],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
-    );
-    const [code, err] = await Promise.all([r.exited, new Response(r.stderr).text()]);
+    const { code, stderr: err } = await exec([
+      "chroot",
+      root,
+      `/${dracut}`,
+      ...dracutArgs(image, inImage, zstdInitramfs(root, image.kernver, dracut)),
+    ]);
     if (code !== 0) {
       const last = err.trim().split("\n").slice(-3).join(" | ");
       throw new AppError(

@@ -4,7 +4,7 @@
  * only after every file is in place, so a killed pack leaves the previous version current.
  * Versions no booting node still needs are removed after a successful pack.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { announceUrl, endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
@@ -12,6 +12,8 @@ import { AppError } from "../domain/errors.ts";
 import type { OsImage, OsImageVersion } from "../domain/model.ts";
 import { addImageVersion, unusedVersions } from "../domain/osimage.ts";
 import type { Store } from "../domain/store.ts";
+import { writeFileAtomic } from "../lib/atomic-write.ts";
+import { isAlive } from "../lib/pid.ts";
 import { type BootOptions, findBootSources, writeBootFiles } from "./boot-files.ts";
 import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
 import { makeTorrent, pieceLengthFor } from "./torrent-file.ts";
@@ -42,20 +44,15 @@ export interface PackResult {
  * Everything pack writes is served to the whole provisioning network and read by the daemon,
  * which runs as the luna user (luna.service) while pack runs as root: 0644 files in 0755
  * folders, whatever root's umask or the source's mode (dracut writes its initramfs 0600).
+ * Files are written as `NAME.partial` (never served, see server/files.ts) and renamed.
  */
-const publish = (path: string) => chmodSync(path, 0o644);
+const PUBLIC_FILE = 0o644;
 
 /** Creates `path` and missing parents 0755; an existing folder keeps the mode its owner gave it. */
 function publicDir(path: string): void {
   const first = mkdirSync(path, { recursive: true });
   if (first) for (let d = path; d.length >= first.length; d = dirname(d)) chmodSync(d, 0o755);
 }
-
-const atomicWrite = (path: string, data: Uint8Array) => {
-  writeFileSync(`${path}.partial`, data);
-  publish(`${path}.partial`);
-  renameSync(`${path}.partial`, path);
-};
 
 export async function packImage(o: PackOptions): Promise<PackResult> {
   const started = performance.now();
@@ -104,7 +101,8 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       announce: announceUrl(endpoint),
       comment: `luna osimage ${image.name} version ${next}`,
     });
-    atomicWrite(join(torrents, `${base}.torrent`), torrent);
+    const torrentPath = join(torrents, `${base}.torrent`);
+    writeFileAtomic(torrentPath, torrent, { tmp: `${torrentPath}.partial`, mode: PUBLIC_FILE });
     packed = {
       version: next,
       tarball,
@@ -119,7 +117,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
   if (sources) {
     kernfile = `${image.name}-vmlinuz-${image.kernver}`;
     initrdfile = `${image.name}-initramfs-${image.kernver}`;
-    await writeBootFiles(image, sources, { ...o, boot, kernfile, initrdfile, log, publish });
+    await writeBootFiles(image, sources, { ...o, boot, kernfile, initrdfile, log, mode: PUBLIC_FILE });
   }
   const updated = await o.store.write(async (tx) => {
     if (!packed)
@@ -172,14 +170,6 @@ async function pruneVersions(
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but is not ours). */
-const running = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /**
  * Removes `<tarball>.partial-<pid>` files left by packs that were killed (a tarball is
@@ -188,7 +178,7 @@ const running = (pid: number) => {
 export function removeStalePartials(torrents: string, log: (line: string) => void): void {
   for (const name of readdirSync(torrents)) {
     const m = /\.partial-(\d+)$/.exec(name);
-    if (!m || running(Number(m[1]))) continue;
+    if (!m || isAlive(Number(m[1]))) continue;
     rmSync(join(torrents, name), { force: true });
     log(`removed ${name}, left by an interrupted pack`);
   }

@@ -5,6 +5,7 @@
  * fit the caller's deadline; the process is killed when the deadline passes anyway.
  */
 import type { BmcTarget, PowerAction } from "../domain/netsvc/power.ts";
+import { exec } from "../lib/exec.ts";
 import { type PowerBackend, PowerError } from "./backend.ts";
 
 const SBIN_PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -75,24 +76,11 @@ export function createIpmitoolBackend(binary?: string): PowerBackend {
       const bin = binary ?? Bun.which("ipmitool", { PATH: SBIN_PATH });
       if (!bin)
         throw new PowerError("ipmitool is not installed (apt-get install ipmitool, or dnf install ipmitool)");
-      const proc = Bun.spawn([bin, ...ipmitoolArgs(bmc, action, timeoutMs)], {
+      const r = await exec([bin, ...ipmitoolArgs(bmc, action, timeoutMs)], {
         env: { ...process.env, IPMI_PASSWORD: bmc.password },
-        stdin: "ignore",
-        stdout: "pipe",
-        stderr: "pipe",
+        signal,
       });
-      const kill = () => proc.kill("SIGKILL");
-      signal.addEventListener("abort", kill, { once: true });
-      try {
-        const [stdout, stderr, code] = await Promise.all([
-          new Response(proc.stdout).text(),
-          new Response(proc.stderr).text(),
-          proc.exited,
-        ]);
-        return parseIpmitool(action, code, stdout, stderr);
-      } finally {
-        signal.removeEventListener("abort", kill);
-      }
+      return parseIpmitool(action, r.code, r.stdout, r.stderr);
     },
   };
 }

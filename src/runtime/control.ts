@@ -6,15 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { AppError } from "../domain/errors.ts";
-
-export const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
+import { isAlive } from "../lib/pid.ts";
 
 /**
  * A live luna daemon's pid from the pid file, or undefined. A pid file left by a daemon that was
@@ -24,7 +16,7 @@ export const alive = (pid: number): boolean => {
 export function readPid(pidfile: string): number | undefined {
   if (!existsSync(pidfile)) return undefined;
   const pid = Number(readFileSync(pidfile, "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
   let argv: string[] | undefined;
   try {
     argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
@@ -105,7 +97,7 @@ export async function stopBackground(pidfile: string): Promise<number | undefine
   const pid = readPid(pidfile);
   if (!pid) return undefined;
   process.kill(pid, "SIGTERM");
-  if (!(await waitFor(() => !alive(pid), 20_000))) {
+  if (!(await waitFor(() => !isAlive(pid), 20_000))) {
     throw new AppError(
       "EXTERNAL_COMMAND",
       `luna daemon (pid ${pid}) did not stop within 20 s`,

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { execSync } from "../lib/exec.ts";
 import { LUNA_USER } from "./unit.ts";
 
 export interface Account {
@@ -25,8 +26,8 @@ export const USERADD_ARGS = [
 ];
 
 const idOf = (flag: "-u" | "-g"): number | undefined => {
-  const r = Bun.spawnSync(["id", flag, LUNA_USER], { stderr: "ignore" });
-  return r.exitCode === 0 ? Number(r.stdout.toString().trim()) : undefined;
+  const r = execSync(["id", flag, LUNA_USER]);
+  return r.code === 0 ? Number(r.stdout.trim()) : undefined;
 };
 
 /** The luna user's ids: on this machine (`root` "/", through NSS) or in the tree's etc/passwd. */
@@ -60,13 +61,8 @@ export function ensureAccount(root: string): AccountResult {
     return { reason: `${root} has no etc/passwd: the luna user is not created (on the target: ${how})` };
   if (process.getuid?.() !== 0) return { reason: `only root can create the luna user (${how})` };
   const prefix = root === "/" ? [] : ["--prefix", root];
-  let error: string;
-  try {
-    const r = Bun.spawnSync(["useradd", ...prefix, ...USERADD_ARGS], { stdout: "ignore", stderr: "pipe" });
-    error = r.stderr.toString().trim();
-  } catch (e) {
-    error = String(e); // no useradd at all
-  }
+  // No useradd at all: code 127 and the reason in stderr.
+  const error = execSync(["useradd", ...prefix, ...USERADD_ARGS]).stderr.trim();
   const account = lookupAccount(root);
   if (!account) return { reason: `could not create the luna user (${how}): ${error}` };
   return { account, created: true };

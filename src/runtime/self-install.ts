@@ -20,6 +20,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { commitFile } from "../lib/atomic-write.ts";
 import { type Account, ensureAccount } from "./luna-user.ts";
 import { renderUnit } from "./unit.ts";
 
@@ -58,9 +59,8 @@ function install(o: SelfInstallOptions): { warnings: string[] } {
   mkdirSync(sbin, { recursive: true });
   const target = join(sbin, "luna");
   copyFileSync(o.binary, `${target}.new`);
-  chmodSync(`${target}.new`, 0o755);
-  // Rename over the old binary so a running daemon keeps its (now unlinked) file.
-  Bun.spawnSync(["mv", "-f", `${target}.new`, target]);
+  // Renamed over the old binary so a running daemon keeps its (now unlinked) file.
+  commitFile(`${target}.new`, target, { mode: 0o755 });
   o.log(`installed ${target}`);
   for (const link of ["lweb", "ltorrent", "lpower"]) {
     rmSync(join(sbin, link), { force: true });

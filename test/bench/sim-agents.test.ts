@@ -8,10 +8,10 @@
 import { expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
 import { NODE_AGENT } from "../../scripts/lib/sim-agents.ts";
 import { renderBootMenu, renderNodeBoot } from "../../src/domain/boot/ipxe.ts";
 import { bootStepUrl, type Endpoint, installUrl } from "../../src/domain/boot/urls.ts";
+import { exec } from "../../src/lib/exec.ts";
 import { tempDir, writeStubs } from "../dracut/node-shell.ts";
 import { minimalBootData } from "../helpers/boot-data.ts";
 

@@ -4,7 +4,7 @@
  * docs/benchmarks.md.
  */
 import { expect, test } from "bun:test";
-import { exec } from "../../scripts/lib/exec.ts";
+import { exec } from "../../src/lib/exec.ts";
 import { lunaBinary } from "../helpers/luna.ts";
 
 const run = async (script: string) => {

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
+import { exec } from "../../src/lib/exec.ts";
 import { writeDracutModule } from "../../src/pack/dracut-module.ts";
 
 const DRACUT_LIB = "/usr/lib/dracut";

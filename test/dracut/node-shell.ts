@@ -6,8 +6,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
 import { STUB_GETARG } from "../../scripts/lib/getarg.ts";
+import { exec } from "../../src/lib/exec.ts";
 
 export const MODULE_DIR = join(import.meta.dir, "../../node/dracut/95luna");
 

@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
+import { exec } from "../../src/lib/exec.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 let built: Promise<string> | undefined;

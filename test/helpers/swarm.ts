@@ -7,11 +7,11 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
 import { changeCluster } from "../../src/domain/cluster.ts";
 import type { OsImageVersion } from "../../src/domain/model.ts";
 import { addOsImage } from "../../src/domain/osimage.ts";
 import type { Store } from "../../src/domain/store.ts";
+import { exec } from "../../src/lib/exec.ts";
 import { packImage } from "../../src/pack/pack.ts";
 import { createApp } from "../../src/server/app.ts";
 import type { PeerOut } from "../../src/torrent/announce.ts";

@@ -7,7 +7,7 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { exec } from "../../scripts/lib/exec.ts";
+import { exec } from "../../src/lib/exec.ts";
 import { tempDir } from "../dracut/node-shell.ts";
 
 const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");

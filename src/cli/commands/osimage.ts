@@ -1,5 +1,4 @@
 /** `luna osimage add|show|list|change|clone|rename|delete|pack`. */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ArgsDef } from "citty";
@@ -179,10 +178,10 @@ export function createOsImageCommand(ctx: CliContext) {
             throw new AppError("ALREADY_EXISTS", `Path '${path}' already exists`, "Pick a new folder");
           if (await (await ctx.store()).byName(N, to))
             throw new AppError("ALREADY_EXISTS", `An osimage named '${to}' already exists`);
-          const r = spawnSync("cp", ["-a", `${src.path}/.`, path], {
+          const r = Bun.spawnSync(["cp", "-a", `${src.path}/.`, path], {
             stdio: ["ignore", "inherit", "inherit"],
           });
-          if (r.status !== 0)
+          if (r.exitCode !== 0)
             throw new AppError("EXTERNAL_COMMAND", `Copying '${src.path}' to '${path}' failed`);
           await ctx.write((tx) => cloneOsImage(tx, name, to, path));
         },
