@@ -8,7 +8,13 @@ import type { BmcTarget, PowerAction } from "../domain/netsvc/power.ts";
 import { exec } from "../lib/exec.ts";
 import { type PowerBackend, PowerError } from "./backend.ts";
 
-const SBIN_PATH = `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin`;
+/** ipmitool is in /usr/bin on Debian and RHEL; /usr/sbin is searched too for other layouts. */
+export function whichIpmitool(): string | null {
+  return Bun.which("ipmitool", { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin` });
+}
+
+export const IPMITOOL_MISSING =
+  "ipmitool is not installed (Debian: apt-get install ipmitool; RHEL: dnf install ipmitool)";
 
 const COMMANDS: Record<PowerAction, string[]> = {
   status: ["chassis", "power", "status"],
@@ -33,9 +39,8 @@ const RESULT: Record<PowerAction, string> = {
 
 export const RETRIES = 2;
 
-export function ipmitoolArgs(bmc: BmcTarget, action: PowerAction, timeoutMs: number): string[] {
-  // ipmitool waits -N seconds per try and tries 1 + -R times: keep that inside the deadline.
-  const perTry = Math.max(1, Math.floor(timeoutMs / 1000 / (RETRIES + 1)));
+/** The RMCP+ session to `bmc`, with the password taken from IPMI_PASSWORD (`-E`). */
+export function lanplusArgs(bmc: BmcTarget): string[] {
   return [
     "-I",
     "lanplus",
@@ -46,12 +51,13 @@ export function ipmitoolArgs(bmc: BmcTarget, action: PowerAction, timeoutMs: num
     ...(bmc.user ? ["-U", bmc.user] : []),
     ...(bmc.cipher === null ? [] : ["-C", String(bmc.cipher)]),
     "-E",
-    "-N",
-    String(perTry),
-    "-R",
-    String(RETRIES),
-    ...COMMANDS[action],
   ];
+}
+
+export function ipmitoolArgs(bmc: BmcTarget, action: PowerAction, timeoutMs: number): string[] {
+  // ipmitool waits -N seconds per try and tries 1 + -R times: keep that inside the deadline.
+  const perTry = Math.max(1, Math.floor(timeoutMs / 1000 / (RETRIES + 1)));
+  return [...lanplusArgs(bmc), "-N", String(perTry), "-R", String(RETRIES), ...COMMANDS[action]];
 }
 
 /** The answer ipmitool printed, as one word or short phrase; or the error it ended with. */
@@ -73,9 +79,8 @@ export function parseIpmitool(action: PowerAction, code: number, stdout: string,
 export function createIpmitoolBackend(binary?: string): PowerBackend {
   return {
     async run(bmc, action, { signal, timeoutMs }) {
-      const bin = binary ?? Bun.which("ipmitool", { PATH: SBIN_PATH });
-      if (!bin)
-        throw new PowerError("ipmitool is not installed (apt-get install ipmitool, or dnf install ipmitool)");
+      const bin = binary ?? whichIpmitool();
+      if (!bin) throw new PowerError(IPMITOOL_MISSING);
       const r = await exec([bin, ...ipmitoolArgs(bmc, action, timeoutMs)], {
         env: { ...process.env, IPMI_PASSWORD: bmc.password },
         signal,

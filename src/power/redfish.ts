@@ -67,35 +67,51 @@ async function failure(res: Response, path: string): Promise<PowerError> {
   return new PowerError(`HTTP ${res.status} from ${path}${detail ? `: ${detail}` : ""}`);
 }
 
+type Call = (path: string, method?: string, body?: unknown) => Promise<unknown>;
+
+/** A Redfish session of one BMC: `call` answers the parsed JSON or throws a PowerError. */
+export function redfishClient(
+  bmc: BmcTarget,
+  signal: AbortSignal,
+): { call: Call; system(): Promise<string> } {
+  const host = bmc.host.includes(":") ? `[${bmc.host}]` : bmc.host;
+  const base = `https://${host}:${bmc.port}`;
+  const auth = `Basic ${Buffer.from(`${bmc.user}:${bmc.password}`).toString("base64")}`;
+  const call: Call = async (path, method = "GET", body) => {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        signal,
+        headers: {
+          Authorization: auth,
+          Accept: "application/json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        tls: { rejectUnauthorized: !bmc.insecure },
+      });
+    } catch (e) {
+      throw fetchError(e, `${host}:${bmc.port}`);
+    }
+    if (!res.ok) throw await failure(res, path);
+    return res.status === 204 ? {} : res.json().catch(() => ({}));
+  };
+  /** The path of the first member of /redfish/v1/Systems. */
+  const system = async (): Promise<string> => {
+    const systems = (await call("/redfish/v1/Systems")) as { Members?: { "@odata.id"?: string }[] };
+    const path = systems.Members?.[0]?.["@odata.id"];
+    if (!path) throw new PowerError("The BMC lists no system under /redfish/v1/Systems");
+    return path;
+  };
+  return { call, system };
+}
+
 export function createRedfishBackend(): PowerBackend {
   return {
     async run(bmc: BmcTarget, action, { signal }) {
-      const host = bmc.host.includes(":") ? `[${bmc.host}]` : bmc.host;
-      const base = `https://${host}:${bmc.port}`;
-      const auth = `Basic ${Buffer.from(`${bmc.user}:${bmc.password}`).toString("base64")}`;
-      const call = async (path: string, method = "GET", body?: unknown): Promise<unknown> => {
-        let res: Response;
-        try {
-          res = await fetch(`${base}${path}`, {
-            method,
-            signal,
-            headers: {
-              Authorization: auth,
-              Accept: "application/json",
-              ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-            tls: { rejectUnauthorized: !bmc.insecure },
-          });
-        } catch (e) {
-          throw fetchError(e, `${host}:${bmc.port}`);
-        }
-        if (!res.ok) throw await failure(res, path);
-        return res.status === 204 ? {} : res.json().catch(() => ({}));
-      };
-      const systems = (await call("/redfish/v1/Systems")) as { Members?: { "@odata.id"?: string }[] };
-      const path = systems.Members?.[0]?.["@odata.id"];
-      if (!path) throw new PowerError("The BMC lists no system under /redfish/v1/Systems");
+      const { call, system } = redfishClient(bmc, signal);
+      const path = await system();
       const sys = (await call(path)) as ComputerSystem;
       if (action === "status") return (sys.PowerState ?? "unknown").toLowerCase();
       if (action === "identify" || action === "noidentify") {

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { freeUdpPort, type IpmiSim, startIpmiSim } from "../helpers/ipmi-sim.ts";
+import { freeUdpPort, type IpmiSim, loopbackBmcCluster, startIpmiSim } from "../helpers/ipmi-sim.ts";
 import { type Sandbox, sandbox } from "../helpers/luna.ts";
 import { type RedfishBmc, startRedfishBmc } from "../helpers/redfish-bmc.ts";
 
@@ -26,12 +26,7 @@ beforeAll(async () => {
     startIpmiSim({ address: "127.0.0.3", port, user: "ladmin", password: "ladmin" }),
     startRedfishBmc({ hostname: "127.0.0.4", user: "root", password: "calvin" }),
   ]);
-  const setup = await box.sh(`set -e
-luna cluster init
-luna cluster change --frontend_address 10.30.255.254
-luna osimage add -n compute -p ${box.imageTree()}
-luna network add -n cluster -N 10.30.0.0 -P 16
-luna network add -n bmcnet -N 127.0.0.0 -P 24
+  const setup = await box.sh(`${loopbackBmcCluster(box.imageTree())}
 luna bmcsetup add -n good --port ${port} --cipher 3
 luna bmcsetup add -n wrong --password nope --port ${port} --cipher 3
 luna bmcsetup add -n rf --protocol redfish --port ${rf.port} --insecure y -u root -p calvin

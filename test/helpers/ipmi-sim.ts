@@ -1,8 +1,9 @@
 /**
  * A real IPMI BMC for tests: OpenIPMI's ipmi_sim (Debian package `openipmi`) on a loopback
  * address and a free UDP port, with one admin user, and a chassis whose power and identify
- * state live in files the test can read. Ready once its UDP socket is bound. Killed and removed
- * on dispose.
+ * state live in files the test can read. With `sol`, its Serial-over-LAN is wired to that device
+ * (ipmi_lan(5): "tcp:ADDRESS:PORT" connects to a TCP server playing the node's serial port).
+ * Ready once its UDP socket is bound. Killed and removed on dispose.
  */
 import {
   copyFileSync,
@@ -17,6 +18,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures", "ipmi");
+
+/**
+ * Shell lines for a cluster whose BMC network is the loopback 127.0.0.0/24, so the nodes' BMC
+ * addresses are 127.0.0.1, .2, ... in the order they are added.
+ */
+export const loopbackBmcCluster = (imageTree: string) => `set -e
+luna cluster init
+luna cluster change --frontend_address 10.30.255.254
+luna osimage add -n compute -p ${imageTree}
+luna network add -n cluster -N 10.30.0.0 -P 16
+luna network add -n bmcnet -N 127.0.0.0 -P 24
+`;
 
 export interface IpmiSim extends AsyncDisposable {
   port: number;
@@ -51,6 +64,8 @@ export async function startIpmiSim(opts: {
   password: string;
   /** default: a free one */
   port?: number;
+  /** SOL device, e.g. "tcp:127.0.0.1:4000" */
+  sol?: string;
 }): Promise<IpmiSim> {
   const bin = Bun.which("ipmi_sim", { PATH: `${process.env.PATH}:/usr/bin:/usr/sbin` });
   if (!bin) throw new Error("ipmi_sim is not installed (apt-get install openipmi)");
@@ -64,7 +79,8 @@ export async function startIpmiSim(opts: {
     .replace("@ADDR@", `${opts.address} ${port}`)
     .replaceAll("@DIR@", dir)
     .replace("@USER@", opts.user)
-    .replace("@PASSWORD@", opts.password);
+    .replace("@PASSWORD@", opts.password)
+    .concat(opts.sol ? `  sol "${opts.sol}" 115200\n` : "");
   writeFileSync(join(dir, "lan.conf"), conf);
   const proc = Bun.spawn(
     [bin, "-c", join(dir, "lan.conf"), "-f", join(dir, "bmc.emu"), "-s", join(dir, "persist"), "-n"],

@@ -38,6 +38,8 @@ export async function startRedfishBmc(opts: {
   hostname: string;
   user: string;
   password: string;
+  /** the system's SerialConsole property (ComputerSystem v1.13), left out when not given */
+  serialConsole?: unknown;
 }): Promise<RedfishBmc> {
   const dir = mkdtempSync(join(tmpdir(), "luna-redfish-"));
   const key = join(dir, "key.pem");
@@ -60,6 +62,7 @@ export async function startRedfishBmc(opts: {
     PowerState: state.power,
     LocationIndicatorActive: state.locator,
     Actions: { "#ComputerSystem.Reset": { target: RESET, "ResetType@Redfish.AllowableValues": ALLOWED } },
+    ...(opts.serialConsole === undefined ? {} : { SerialConsole: opts.serialConsole }),
   });
   const server = Bun.serve({
     hostname: opts.hostname,

@@ -10,6 +10,7 @@ import { showTable, table } from "../render.ts";
 import { commentArg, forEachName, jsonArg, nothingToChange, noun, pick, renameVerb, verb } from "../verb.ts";
 import { loadLookup, nameIn, nodeIps, nodeStatus, nodeView } from "../views.ts";
 import { nodeBootVerbs, printScript } from "./node-boot.ts";
+import { nodeConsoleVerbs } from "./node-console.ts";
 import { nodePowerVerbs } from "./node-power.ts";
 
 const N = "node";
@@ -52,6 +53,7 @@ export function createNodeCommand(ctx: CliContext) {
   return noun(N, "compute nodes", {
     ...nodeBootVerbs(ctx),
     ...nodePowerVerbs(ctx),
+    ...nodeConsoleVerbs(ctx),
     add: () =>
       verb({
         noun: N,

@@ -76,6 +76,20 @@ export function powerTargets(s: ClusterSnapshot, names: string[], iface = BMC_IF
   });
 }
 
+/** The BMC behind one node's serial console; a node without one is an error, not a line. */
+export function consoleTarget(s: ClusterSnapshot, name: string, iface = BMC_IF): BmcTarget {
+  const [t] = powerTargets(s, [name], iface);
+  if (t?.bmc) return t.bmc;
+  const noAddress = t?.error?.startsWith("No address") === true;
+  throw new AppError(
+    "NOT_FOUND",
+    `Node '${name}' has no BMC to reach: ${t?.error}`,
+    noAddress
+      ? `Give it one with 'luna node change ${name} --ip ${iface}:ADDRESS', or name the interface with -i`
+      : undefined,
+  );
+}
+
 /** Splits targets into boot batches of `size` (0 = one batch), keeping the hostlist order. */
 export function batches<T>(items: T[], size: number): T[][] {
   if (size <= 0 || items.length <= size) return items.length ? [items] : [];
