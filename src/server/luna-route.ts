@@ -22,6 +22,7 @@ import { bootRequested, type DiscoverResult, discover, nodeByMac } from "../doma
 import { parseHwData } from "../domain/boot/hwdata.ts";
 import { renderInstallScript } from "../domain/boot/install-script.ts";
 import { renderBootMenu, renderNodeBoot } from "../domain/boot/ipxe.ts";
+import { renderNotPackedAnswer, renderProblem, renderUnknownAnswer } from "../domain/boot/ipxe-menu.ts";
 import { endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
@@ -33,6 +34,12 @@ import type { LunaRouteOptions } from "./luna-options.ts";
 export type { LunaRouteOptions } from "./luna-options.ts";
 
 const IPXE = "text/plain; charset=utf-8";
+
+/** "Not packed" reads the same on discovery and install (503: the head node must act). */
+const notPackedText = (image: string) => `osimage ${image} is not packed: run 'luna osimage pack ${image}'\n`;
+function notPacked(image: string, node: string, o: LunaRouteOptions): void {
+  o.log.error(`osimage ${image} is not packed; run 'luna osimage pack ${image}'`, { node });
+}
 const stripMapped = (ip: string) => (ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip);
 
 export async function handleLuna(
@@ -92,7 +99,10 @@ async function discovery(
         node: bound.name,
         ip,
       });
-      return text(`${wrong}: run 'luna cluster makedhcp' and restart the DHCP server\n`, 403);
+      const fix = "run 'luna cluster makedhcp' and restart the DHCP server";
+      if (query.reply === "script")
+        return text(renderProblem(data.endpoint, [`${wrong}:`, `${fix}.`], 30), 200, IPXE);
+      return text(`${wrong}: ${fix}\n`, 403);
     }
     // A node that boots from its disk needs no credential (and must not count as a re-issue).
     const node = await o.statuses.update(bound.name, (n) =>
@@ -121,6 +131,10 @@ async function discovery(
   if (!result.found) {
     o.counters.unknownNodes++;
     o.unknownLog({ macs: hw.macs, serial: hw.serial, ip, why: result.why, stored: result.unknown !== null });
+    if (query.reply === "script") {
+      const e = endpointOf(await requireCluster(o.store));
+      return text(renderUnknownAnswer(e, { why: result.why, mac: hw.macs[0] as string }), 200, IPXE);
+    }
     return text(`unknown node: ${result.why}\n`, 404);
   }
   const cred = result.node.credential;
@@ -134,11 +148,15 @@ async function discovery(
   }
   const data = await loadBootData(o.store, result.node);
   if (!data.localboot && (!data.kernfile || !data.initrdfile)) {
-    o.log.error(
-      `osimage ${data.image.name} has no kernel or initramfs; run 'luna osimage pack ${data.image.name}'`,
-      { node: data.name },
-    );
-    return text(`osimage ${data.image.name} is not packed\n`, 503);
+    notPacked(data.image.name, data.name, o);
+    if (query.reply === "script") {
+      return text(
+        renderNotPackedAnswer(data.endpoint, { node: data.name, image: data.image.name }),
+        200,
+        IPXE,
+      );
+    }
+    return text(notPackedText(data.image.name), 503);
   }
   o.log.info("boot script served", { node: data.name, how: result.how, ip });
   return text(renderNodeBoot({ ...data, token }), 200, IPXE);
@@ -184,10 +202,8 @@ async function install(
   authorise(node, query, ip, o);
   const data = await loadBootData(o.store, node);
   if (!data.image.version) {
-    o.log.error(`osimage ${data.image.name} is not packed; run 'luna osimage pack ${data.image.name}'`, {
-      node: name,
-    });
-    return text(`osimage ${data.image.name} is not packed\n`, 404);
+    notPacked(data.image.name, name, o);
+    return text(notPackedText(data.image.name), 503);
   }
   // The version the node installs stays in use (not pruned) until it boots another.
   const version = `${data.image.id}:${data.image.version.version}`;

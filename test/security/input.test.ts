@@ -103,7 +103,7 @@ describe("kernel options cannot add iPXE commands", () => {
     const r = await box.luna(["node", "show", "node001", "--script", "boot"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`\\nkernel .* luna\\.service=0 ${opts.replace(/[$.{}]/g, "\\$&")}\\n`),
+      new RegExp(`\\nkernel .* luna\\.service=0 ${opts.replace(/[$.{}]/g, "\\$&")} \\|\\| goto failed\\n`),
     );
     expect((await box.luna(["group", "change", "-n", "compute", "--kernopts", ""])).code).toBe(0);
   });

@@ -6,52 +6,9 @@
 import { AppError } from "../errors.ts";
 import { ipxeKernelLineProblem } from "../input-rules.ts";
 import type { BootData } from "./boot-data.ts";
-import { bootFileUrl, type Endpoint, lunaUrl } from "./urls.ts";
+import { bootFileUrl, bootStepUrl, lunaUrl } from "./urls.ts";
 
-const NICS = Array.from({ length: 10 }, (_, i) => `\${net${i}/mac}`).join("|");
-
-/** step=boot: collect MACs and the serial, ask for this machine's script, retry on 404, offer a menu. */
-export function renderBootMenu(e: Endpoint): string {
-  const luna = lunaUrl(e);
-  return `#!ipxe
-# Luna boot loader: sends this machine's MACs to the head node and boots what it answers.
-set luna ${luna}
-set hwdata \${smbios/serial}|${NICS}
-
-:discover
-echo Luna: asking ${luna} for this machine (serial \${smbios/serial}, MAC \${net0/mac})
-chain --autofree \${luna}?step=discovery&hwdata=\${hwdata:uristring} || goto unknown
-
-:unknown
-echo Luna: this machine is not known to the head node yet.
-echo Luna: retrying in 10 seconds; press m for the menu.
-prompt --key m --timeout 10000 && goto menu || goto discover
-
-:menu
-menu Luna boot menu
-item discover  Ask the head node again
-item byname    Boot as a named node
-item localboot Boot from the local disk
-item shell     iPXE shell
-item reboot    Reboot
-choose --default discover --timeout 60000 target && goto \${target} || goto discover
-
-:byname
-echo -n Node name: && read nodename || goto menu
-chain --autofree \${luna}?step=discovery&node=\${nodename:uristring}&hwdata=\${hwdata:uristring} || goto unknown
-
-:localboot
-iseq \${platform} efi && exit ||
-sanboot --no-describe --drive 0x80 || goto menu
-
-:shell
-shell
-goto menu
-
-:reboot
-reboot
-`;
-}
+export { renderBootMenu } from "./ipxe-menu.ts";
 
 /** The kernel command line: root=luna hands control to the 95luna dracut module. */
 export function kernelArgs(d: BootData): string {
@@ -88,13 +45,32 @@ sanboot --no-describe --drive 0x80
 `;
 }
 
-/** step=discovery answer for a known node. */
+/** Tries to fetch the kernel and initramfs before starting over at the boot menu. */
+const FETCH_TRIES = 5;
+
+/** step=discovery answer for a known node: fetches retried with a pause that grows, then over. */
 export function renderNodeBoot(d: BootData): string {
   if (d.localboot) return renderLocalBoot(d.name);
   return `#!ipxe
 # Luna: ${d.name} (${d.hostname}) boots osimage ${d.image.name}${d.service ? " in service mode" : ""}
-kernel ${bootFileUrl(d.endpoint, d.kernfile)} initrd=initrd ${kernelArgs(d)}
-initrd --name initrd ${bootFileUrl(d.endpoint, d.initrdfile)}
-boot
+set tries 0
+:fetch
+kernel --name kernel ${bootFileUrl(d.endpoint, d.kernfile)} initrd=initrd ${kernelArgs(d)} || goto failed
+initrd --name initrd ${bootFileUrl(d.endpoint, d.initrdfile)} || goto failed
+boot || goto failed
+
+:failed
+imgfree kernel ||
+imgfree initrd ||
+inc tries
+iseq \${tries} ${FETCH_TRIES} && goto over ||
+echo Luna: could not download the kernel or initramfs of ${d.name} (error \${errno}, try \${tries} of ${FETCH_TRIES}); next try in \${tries}0 s
+sleep \${tries}0
+goto fetch
+
+:over
+echo Luna: giving up on this download; starting over with the head node in 30 s
+sleep 30
+chain --autofree ${bootStepUrl(d.endpoint)}
 `;
 }
