@@ -35,10 +35,10 @@ test("unknown hardware and an unpacked image get a script that says so, and the 
       await tx.update("osimage", {
         ...img,
         versions: [],
-        current: null,
+        current: 0,
         kernfile: "",
         initrdfile: "",
-      } as typeof img);
+      });
   });
   const packed = await get(`/luna?step=discovery&hwdata=${MAC1}&reply=script`);
   expect(packed.status).toBe(200);
