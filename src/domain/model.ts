@@ -5,23 +5,19 @@
  */
 import { type Static, Type as T } from "@sinclair/typebox";
 import { NodeCredentialSchema } from "./model-credential.ts";
+import { Comment, Id, KernOpts, Line, NetFormatSchema, Nullable, Script } from "./model-fields.ts";
+import { type Group, GroupSchema } from "./model-group.ts";
 
 export type { NodeCredential } from "./model-credential.ts";
-
-const Id = T.String({ minLength: 1 });
-/**
- * Limits on text an operator writes (checked before every CLI write, see limits.ts): a comment
- * is a note, a script or a zone include is a page of shell or zone text, a path fits PATH_MAX.
- * Kernel options: Linux on x86 takes a 2,048-byte command line (COMMAND_LINE_SIZE) and luna's
- * own arguments use up to about 500 of it (long names, IPv6), so the image's and the group's
- * options get 768 each and both fit together.
- */
-export const TEXT_LIMITS = { comment: 1024, kernopts: 768, line: 4096, script: 65536 } as const;
-const Comment = T.String({ maxLength: TEXT_LIMITS.comment });
-const KernOpts = T.String({ maxLength: TEXT_LIMITS.kernopts });
-const Line = T.String({ maxLength: TEXT_LIMITS.line });
-const Script = T.String({ maxLength: TEXT_LIMITS.script });
-const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()]);
+export { type NetFormat, NetFormatSchema, TEXT_LIMITS } from "./model-fields.ts";
+export {
+  BOND_MODES,
+  type BondMode,
+  type Group,
+  type GroupInterface,
+  GroupInterfaceSchema,
+  GroupSchema,
+} from "./model-group.ts";
 
 export const ClusterSchema = T.Object({
   id: Id,
@@ -73,6 +69,8 @@ export const OsImageVersionSchema = T.Object({
   infohash: T.String(),
   size: T.Integer({ minimum: 0 }),
   created: T.String(),
+  /** the network configuration format found in the image when it was packed (absent: older packs) */
+  netfmt: T.Optional(NetFormatSchema),
 });
 export type OsImageVersion = Static<typeof OsImageVersionSchema>;
 
@@ -141,35 +139,6 @@ export const OtherDevSchema = T.Object({
   comment: Comment,
 });
 export type OtherDev = Static<typeof OtherDevSchema>;
-
-export const GroupInterfaceSchema = T.Object({
-  name: T.String(),
-  network4: Nullable(T.String()),
-  network6: Nullable(T.String()),
-  params: Script,
-});
-export type GroupInterface = Static<typeof GroupInterfaceSchema>;
-
-export const GroupSchema = T.Object({
-  id: Id,
-  name: T.String(),
-  osimage: T.String(),
-  bmcsetup: Nullable(T.String()),
-  domain: Nullable(T.String()),
-  boot_if: T.String(),
-  torrent_if: T.String(),
-  interfaces: T.Array(GroupInterfaceSchema),
-  prescript: Script,
-  partscript: Script,
-  postscript: Script,
-  kernopts: KernOpts,
-  /** how nodes fetch the image: the swarm (default) or plain HTTP from the head node */
-  method: T.Optional(T.Union([T.Literal("torrent"), T.Literal("http")])),
-  /** seconds a node keeps seeding after its install while peers still download (default 60) */
-  seed_tail: T.Optional(T.Integer({ minimum: 0, maximum: 86400 })),
-  comment: Comment,
-});
-export type Group = Static<typeof GroupSchema>;
 
 export const NodeIpsSchema = T.Object({ ip4: T.Optional(T.String()), ip6: T.Optional(T.String()) });
 
