@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Luna install script body: appended to the per-node header that luna renders (variables
-# LUNA_* and arrays LUNA_IF_*). Runs inside the dracut initramfs (95luna) with bash, curl,
-# tar and zstd; in the emulated cluster and tests it runs on a normal host with LUNA_ROOT
-# pointing at a scratch folder. Every log line starts with "luna:".
+# LUNA_*, and the node's network files in functions luna_netfiles_<format>). Runs inside the
+# dracut initramfs (95luna) with bash, curl, tar and zstd; in the emulated cluster and tests
+# it runs on a normal host with LUNA_ROOT pointing at a scratch folder. Every log line starts
+# with "luna:".
 set -u
 set -o pipefail
 
@@ -235,19 +236,29 @@ luna_download() {
   esac
 }
 
+# The image's network format: as found when it was packed (LUNA_NETFMT), else looked for in
+# the unpacked tree by the pack's own rules (NETFMT_RULES in src/domain/boot/netfiles.ts).
 luna_netfmt() {
-  if [ -d "$LUNA_ROOT/etc/NetworkManager" ]; then
+  local etc=$LUNA_ROOT/etc unit=$LUNA_ROOT/etc/systemd/system
+  if [ -n "${LUNA_NETFMT:-}" ]; then
+    echo "$LUNA_NETFMT"
+  elif [ -d "$etc/NetworkManager" ]; then
     echo nm
-  elif [ -d "$LUNA_ROOT/etc/sysconfig/network-scripts" ]; then
-    echo ifcfg
-  elif [ -d "$LUNA_ROOT/etc/systemd/network" ] && [ ! -f "$LUNA_ROOT/etc/network/interfaces" ]; then
+  elif luna_exists "$unit/multi-user.target.wants/systemd-networkd.service" ||
+    luna_exists "$unit/dbus-org.freedesktop.network1.service" ||
+    luna_exists "$unit/sockets.target.wants/systemd-networkd.socket"; then
     echo networkd
-  elif [ -f "$LUNA_ROOT/etc/network/interfaces" ]; then
+  elif [ -f "$etc/network/interfaces" ]; then
     echo debian
+  elif [ -d "$etc/sysconfig/network-scripts" ]; then
+    echo ifcfg
   else
     echo none
   fi
 }
+
+# The name exists, even as a link whose target resolves only in the booted image.
+luna_exists() { [ -L "$1" ] || [ -e "$1" ]; }
 
 # The group's boot interface may be called BOOTIF (the default, as in luna 1.2): the NIC this
 # node booted from, found by its MAC. Other names are used as they are.
@@ -266,110 +277,37 @@ luna_iface_name() {
   echo "$name"
 }
 
-# Writes one interface's configuration in the format the image uses. $9, the boot interface's
-# MAC, pins that configuration to the NIC as well as to the name where the format allows. The
-# group's parameters are ifcfg lines (as in luna 1.2): ifcfg images get them as they are, the
-# other formats get their MTU translated (jumbo frames, IPoIB's 65520) and a note for the rest.
-luna_write_iface() {
-  local fmt=$1 name=$2 ip4=$3 prefix4=$4 mask4=$5 ip6=$6 prefix6=$7 params=$8 mac=${9:-} file
-  # IPoIB interfaces (ib0, ib1...) are InfiniBand, not Ethernet, for NetworkManager and ifcfg;
-  # their hardware address is not an Ethernet MAC, so only Ethernet gets `hw`.
-  local ib='' type=ethernet hw=$mac
-  case "$name" in ib[0-9]*) ib=1 type=infiniband hw='' ;; esac
-  # One pass over the parameters (plain bash: the initramfs may have no grep): the MTU, and
-  # whether anything else is there.
-  local line mtu='' other=''
-  while IFS= read -r line; do
-    case "$line" in
-      MTU=*)
-        mtu=${line#MTU=}
-        mtu=${mtu//[\"\']/}
-        ;;
-      '') ;;
-      *) other=1 ;;
-    esac
-  done <<<"$params"
-  case "$mtu" in *[!0-9]*) mtu='' ;; esac
-  case "$fmt" in
-    nm)
-      file="$LUNA_ROOT/etc/NetworkManager/system-connections/${name}.nmconnection"
-      mkdir -p "${file%/*}"
-      {
-        printf '[connection]\nid=%s\ntype=%s\ninterface-name=%s\n\n' "$name" "$type" "$name"
-        if [ -n "$hw" ] || [ -n "$mtu" ]; then
-          printf '[%s]\n' "$type"
-          if [ -n "$hw" ]; then printf 'mac-address=%s\n' "$hw"; fi
-          if [ -n "$mtu" ]; then printf 'mtu=%s\n' "$mtu"; fi
-          printf '\n'
-        fi
-        printf '[ipv4]\n'
-        if [ -n "$ip4" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip4" "$prefix4"; else printf 'method=auto\n'; fi
-        printf '\n[ipv6]\n'
-        if [ -n "$ip6" ]; then printf 'method=manual\naddress1=%s/%s\n' "$ip6" "$prefix6"; else printf 'method=ignore\n'; fi
-      } >"$file"
-      chmod 600 "$file"
-      ;;
-    ifcfg)
-      file="$LUNA_ROOT/etc/sysconfig/network-scripts/ifcfg-${name}"
-      {
-        printf 'DEVICE=%s\nNAME=%s\nONBOOT=yes\n' "$name" "$name"
-        if [ -n "$ib" ]; then printf 'TYPE=InfiniBand\n'; fi
-        if [ -n "$hw" ]; then printf 'HWADDR=%s\n' "$hw"; fi
-        if [ -n "$ip4" ]; then printf 'BOOTPROTO=none\nIPADDR=%s\nPREFIX=%s\nNETMASK=%s\n' "$ip4" "$prefix4" "$mask4"; fi
-        if [ -n "$ip6" ]; then printf 'IPV6INIT=yes\nIPV6ADDR=%s/%s\n' "$ip6" "$prefix6"; fi
-      } >"$file"
-      ;;
-    networkd)
-      file="$LUNA_ROOT/etc/systemd/network/10-luna-${name}.network"
-      {
-        printf '[Match]\nName=%s\n' "$name"
-        if [ -n "$mac" ]; then printf 'MACAddress=%s\n' "$mac"; fi
-        if [ -n "$mtu" ]; then printf '\n[Link]\nMTUBytes=%s\n' "$mtu"; fi
-        printf '\n[Network]\n'
-        if [ -n "$ip4" ]; then printf 'Address=%s/%s\n' "$ip4" "$prefix4"; else printf 'DHCP=yes\n'; fi
-        if [ -n "$ip6" ]; then printf 'Address=%s/%s\n' "$ip6" "$prefix6"; fi
-      } >"$file"
-      ;;
-    debian)
-      file="$LUNA_ROOT/etc/network/interfaces.d/${name}"
-      mkdir -p "${file%/*}"
-      {
-        printf 'auto %s\n' "$name"
-        if [ -n "$ip4" ]; then printf 'iface %s inet static\n    address %s/%s\n' "$name" "$ip4" "$prefix4"; else printf 'iface %s inet dhcp\n' "$name"; fi
-        if [ -n "$mtu" ]; then printf '    mtu %s\n' "$mtu"; fi
-        if [ -n "$ip6" ]; then printf 'iface %s inet6 static\n    address %s/%s\n' "$name" "$ip6" "$prefix6"; fi
-      } >"$file"
-      ;;
-    *)
-      luna_log "no known network configuration format in the image; ${name} left unconfigured"
-      return 0
-      ;;
+LUNA_BOOTIF_NIC=
+
+# Writes one network file rendered by luna (its text on stdin) under LUNA_ROOT with mode $1,
+# the boot NIC's name put in for @BOOTIF@ in its path and text.
+luna_netfile() {
+  local mode=$1 path=$2 text=''
+  IFS= read -r -d '' text || true
+  case "$path$text" in
+    *@BOOTIF@*) [ -n "$LUNA_BOOTIF_NIC" ] || LUNA_BOOTIF_NIC=$(luna_iface_name BOOTIF) ;;
   esac
-  if [ -n "$params" ]; then
-    if [ "$fmt" = ifcfg ]; then
-      printf '%s\n' "$params" >>"$file"
-    elif [ -n "$other" ]; then
-      luna_log "${name}: parameters other than MTU are ifcfg lines and were not translated for ${fmt}"
-    fi
+  path=${path//@BOOTIF@/$LUNA_BOOTIF_NIC}
+  if mkdir -p "$LUNA_ROOT${path%/*}" && printf '%s' "${text//@BOOTIF@/$LUNA_BOOTIF_NIC}" >"$LUNA_ROOT$path" &&
+    chmod "$mode" "$LUNA_ROOT$path"; then
+    luna_log "wrote ${path}"
+  else
+    luna_log "could not write ${path} (continuing)"
   fi
-  luna_log "wrote ${file#"$LUNA_ROOT"}"
 }
 
 luna_setnet() {
   luna_stage setnet
-  local fmt i name mac
+  local fmt
   mkdir -p "$LUNA_ROOT/etc"
   echo "$LUNA_HOSTNAME" >"$LUNA_ROOT/etc/hostname"
   fmt=$(luna_netfmt)
   luna_log "network configuration format: ${fmt}"
-  for i in "${!LUNA_IF_NAME[@]}"; do
-    name=${LUNA_IF_NAME[$i]}
-    mac=
-    if [ "$name" = "${LUNA_BOOT_IF:-}" ] || [ "$name" = BOOTIF ]; then mac=${LUNA_MAC:-}; fi
-    name=$(luna_iface_name "$name")
-    luna_write_iface "$fmt" "$name" "${LUNA_IF_IP4[$i]}" "${LUNA_IF_PREFIX4[$i]}" "${LUNA_IF_MASK4[$i]}" \
-      "${LUNA_IF_IP6[$i]}" "${LUNA_IF_PREFIX6[$i]}" "${LUNA_IF_PARAMS[$i]}" "$mac"
-  done
+  if declare -F "luna_netfiles_${fmt}" >/dev/null; then
+    "luna_netfiles_${fmt}"
+  else
+    luna_log "no known network configuration format in the image; interfaces left unconfigured"
+  fi
 }
 
 luna_main() {

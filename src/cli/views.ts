@@ -3,7 +3,8 @@
  * as yes/no for people and true/false for scripts. Lookups are loaded once per command.
  */
 import { publicCredential } from "../domain/boot/credential.ts";
-import type { Group, Kind, Network, Node } from "../domain/model.ts";
+import { bondOf, linkOf } from "../domain/iface-links.ts";
+import type { Group, GroupInterface, Kind, Network, Node } from "../domain/model.ts";
 import { cidrText, makeCidr } from "../domain/net/ip.ts";
 import type { StoreReader } from "../domain/store.ts";
 import { age, ref, yesNo } from "./render.ts";
@@ -41,9 +42,11 @@ export function groupInterfaces(l: Lookup, g: Group): { text: string; json: Reco
       .filter((x): x is string => Boolean(x))
       .map((id) => l.networks.get(id));
     const label = `[${i.name}]:`.padEnd(width);
-    if (nets.length === 0) lines.push(`${label}-`);
+    const link = linkText(g, i);
+    if (nets.length === 0) lines.push(`${label}-${link}`);
     nets.forEach((n, k) => {
-      lines.push(`${k === 0 ? label : " ".repeat(width)}${n ? `[${n.name}]:${netText(n)}` : "<missing>"}`);
+      const net = n ? `[${n.name}]:${netText(n)}` : "<missing>";
+      lines.push(`${k === 0 ? label : " ".repeat(width)}${net}${k === 0 ? link : ""}`);
     });
   }
   return {
@@ -53,8 +56,25 @@ export function groupInterfaces(l: Lookup, g: Group): { text: string; json: Reco
       network4: nameIn(l, i.network4),
       network6: nameIn(l, i.network6),
       params: i.params,
+      // Only what is set, so scripts reading older output see the same keys.
+      ...(i.ipoib !== undefined ? { ipoib: i.ipoib } : {}),
+      ...(i.vlan !== undefined ? { vlan: i.vlan, parent: i.parent } : {}),
+      ...(i.bond_mode !== undefined ? { bond_mode: i.bond_mode, bond_members: i.bond_members ?? [] } : {}),
     })),
   };
+}
+
+/** ` (VLAN 100 on bond0)`, ` (bond 802.3ad of eth0,eth1)`, ` (in bond0)`, ` (IPoIB)` or nothing. */
+function linkText(g: Group, i: GroupInterface): string {
+  const link = linkOf(i);
+  const bond = bondOf(g, i.name);
+  const notes = [
+    link.kind === "vlan" && `VLAN ${link.id} on ${link.parent}`,
+    link.kind === "bond" && `bond ${link.mode} of ${link.members.join(",")}`,
+    link.kind === "infiniband" && "IPoIB",
+    bond && `in ${bond.name}`,
+  ].filter(Boolean);
+  return notes.length > 0 ? ` (${notes.join(", ")})` : "";
 }
 
 export function nodeIps(node: Node, group: Group | undefined): string {

@@ -7,11 +7,20 @@
 import { assign, releaseIface } from "./addresses.ts";
 import { checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
+import {
+  applyLinkChange,
+  BMC_IF,
+  checkLinks,
+  type LinkChange,
+  refuseAddressOnMember,
+  refuseDeleteIfUsed,
+  renameLinks,
+} from "./iface-links.ts";
 import { checkKernelOptions } from "./input-rules.ts";
 import type { Group, GroupInterface } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
-export const BMC_IF = "BMC";
+export { BMC_IF } from "./iface-links.ts";
 export const DEFAULT_PARTSCRIPT = "mount -t tmpfs tmpfs /sysroot";
 export const DEFAULT_POSTSCRIPT =
   "cat << EOF >> /sysroot/etc/fstab\ntmpfs   /       tmpfs    defaults        0 0\nEOF";
@@ -139,7 +148,9 @@ export type InterfaceAction =
   | { op: "setnet"; network: string }
   | { op: "delnet"; network?: string }
   | { op: "rename"; to: string }
-  | { op: "edit"; params: string };
+  | { op: "edit"; params: string }
+  /** VLAN, bond or IPoIB settings (iface-links.ts); creates the interface on first use */
+  | { op: "link"; change: LinkChange };
 
 export async function changeInterface(
   tx: StoreWriter,
@@ -150,7 +161,7 @@ export async function changeInterface(
   const g = { ...(await mustGet(tx, "group", name)) };
   const exists = g.interfaces.some((i) => i.name === ifName);
   // The seed's `--bmcnetwork --setnet NET` and `--interface IF --setnet NET` create the interface on first use.
-  if (action.op === "add" || (!exists && action.op === "setnet")) {
+  if (action.op === "add" || (!exists && (action.op === "setnet" || action.op === "link"))) {
     checkIfName(ifName);
     if (exists) throw new AppError("ALREADY_EXISTS", `Group '${g.name}' already has interface '${ifName}'`);
     g.interfaces = [...g.interfaces, { name: ifName, network4: null, network6: null, params: "" }];
@@ -163,6 +174,7 @@ export async function changeInterface(
   const nodes = await nodesOf(tx, g);
   switch (action.op) {
     case "delete": {
+      refuseDeleteIfUsed(g, ifName);
       for (const node of nodes) {
         const n = await releaseIface(tx, node, iface);
         const { [ifName]: _gone, ...rest } = n.interfaces;
@@ -175,6 +187,7 @@ export async function changeInterface(
     }
     case "setnet": {
       const net = await mustGet(tx, "network", action.network);
+      refuseAddressOnMember(g, ifName);
       if (ifName === BMC_IF && net.version !== 4)
         throw new AppError("INVALID_NETWORK", "The BMC network must be IPv4");
       const slot = net.version === 4 ? "network4" : "network6";
@@ -224,7 +237,11 @@ export async function changeInterface(
       checkIfName(action.to);
       if (g.interfaces.some((i) => i.name === action.to))
         throw new AppError("ALREADY_EXISTS", `Group '${g.name}' already has interface '${action.to}'`);
-      g.interfaces = g.interfaces.map((i) => (i.name === ifName ? { ...i, name: action.to } : i));
+      g.interfaces = renameLinks(
+        g.interfaces.map((i) => (i.name === ifName ? { ...i, name: action.to } : i)),
+        ifName,
+        action.to,
+      );
       if (g.boot_if === ifName) g.boot_if = action.to;
       if (g.torrent_if === ifName) g.torrent_if = action.to;
       for (const node of nodes) {
@@ -235,6 +252,10 @@ export async function changeInterface(
     }
     case "edit":
       g.interfaces = g.interfaces.map((i) => (i.name === ifName ? { ...i, params: action.params } : i));
+      break;
+    case "link":
+      g.interfaces = g.interfaces.map((i) => (i.name === ifName ? applyLinkChange(i, action.change) : i));
+      checkLinks(g);
       break;
   }
   await tx.update("group", g);

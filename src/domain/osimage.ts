@@ -6,7 +6,7 @@
 import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import { checkKernelOptions } from "./input-rules.ts";
-import type { Node, OsImage, OsImageVersion } from "./model.ts";
+import type { NetFormat, Node, OsImage, OsImageVersion } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
 export const DEFAULT_DRACUT_MODULES = "luna,-i18n,-plymouth";
@@ -150,6 +150,8 @@ export interface PackedFiles {
   size: number;
   kernfile: string;
   initrdfile: string;
+  /** the network configuration format found in the image (pack/netfmt.ts) */
+  netfmt?: NetFormat;
 }
 
 /** Records a new packed version and makes it current; older versions stay until unused. */
@@ -174,6 +176,7 @@ export async function addImageVersion(
         infohash: files.infohash,
         size: files.size,
         created,
+        ...(files.netfmt ? { netfmt: files.netfmt } : {}),
       },
     ],
     current: version,

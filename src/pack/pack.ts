@@ -15,6 +15,7 @@ import type { Store } from "../domain/store.ts";
 import { writeFileAtomic } from "../lib/atomic-write.ts";
 import { isAlive } from "../lib/pid.ts";
 import { type BootOptions, findBootSources, writeBootFiles } from "./boot-files.ts";
+import { detectNetFormat } from "./netfmt.ts";
 import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
 import { makeTorrent, pieceLengthFor } from "./torrent-file.ts";
 
@@ -103,6 +104,8 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     });
     const torrentPath = join(torrents, `${base}.torrent`);
     writeFileAtomic(torrentPath, torrent, { tmp: `${torrentPath}.partial`, mode: PUBLIC_FILE });
+    const netfmt = detectNetFormat(image.path);
+    log(`network configuration format: ${netfmt}`);
     packed = {
       version: next,
       tarball,
@@ -110,6 +113,7 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
       infohash,
       size,
       created: (o.now?.() ?? new Date()).toISOString(),
+      netfmt,
     };
   }
   let kernfile = image.kernfile;

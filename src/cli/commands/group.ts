@@ -12,7 +12,8 @@ import {
   type GroupChange,
   type InterfaceAction,
 } from "../../domain/group.ts";
-import type { Group } from "../../domain/model.ts";
+import { hasLinkChange, type LinkChange } from "../../domain/iface-links.ts";
+import { BOND_MODES, type Group } from "../../domain/model.ts";
 import { nameArgs, nameOf, opt, readText } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ref, showTable, table } from "../render.ts";
@@ -70,6 +71,17 @@ const changeArgs = {
     alias: ["e"],
     description: "read text from stdin or $EDITOR (interface config, or with a script flag)",
   },
+  vlan: {
+    type: "string",
+    description: "make the interface a VLAN with this id (1-4094; '' clears), with --parent",
+  },
+  parent: { type: "string", description: "the interface of the group the VLAN is on" },
+  bond_mode: {
+    type: "string",
+    description: `make the interface a bond: ${BOND_MODES.join(", ")} ('' clears)`,
+  },
+  bond_members: { type: "string", description: "the bond's members, interfaces of the group: IF,IF" },
+  ipoib: { type: "string", description: "IPoIB (InfiniBand) or not: y, n, '' (default: names ib0, ib1...)" },
   ...commentArg,
 } satisfies ArgsDef;
 
@@ -104,6 +116,15 @@ async function runChange(ctx: CliContext, a: Parsed<typeof changeArgs>): Promise
   ]);
   const group = await mustGet(await ctx.store(), N, name);
   let action = interfaceAction(a);
+  const link: LinkChange = pick(a, ["vlan", "parent", "bond_mode", "bond_members", "ipoib"]);
+  if (hasLinkChange(link)) {
+    if (ifName === undefined)
+      throw new AppError("INVALID_ARGUMENT", "VLAN, bond and IPoIB settings need --interface IF");
+    if (action?.op === "delete")
+      throw new AppError("INVALID_ARGUMENT", "Delete an interface or change it, not both");
+    if (a.edit)
+      throw new AppError("INVALID_ARGUMENT", "Give -e on its own, without VLAN, bond or IPoIB settings");
+  }
   if (ifName !== undefined) {
     if (scripts.length > 0) throw new AppError("INVALID_ARGUMENT", "Edit a script or an interface, not both");
     if (a.edit) {
@@ -111,11 +132,11 @@ async function runChange(ctx: CliContext, a: Parsed<typeof changeArgs>): Promise
       const current = group.interfaces.find((i) => i.name === ifName)?.params ?? "";
       action = { op: "edit", params: await readText(ctx.text, current, `interface ${ifName}`) };
     }
-    if (!action)
+    if (!action && !hasLinkChange(link))
       throw new AppError(
         "INVALID_ARGUMENT",
         `What should happen to interface '${ifName}'?`,
-        "Add --add, --delete, --setnet NET, --delnet, --rename NEW or -e",
+        "Add --add, --delete, --setnet NET, --delnet, --rename NEW, -e, or VLAN, bond or IPoIB settings",
       );
   } else if (action) {
     throw new AppError("INVALID_ARGUMENT", "Interface actions need --interface IF (or --bmcnetwork)");
@@ -128,9 +149,12 @@ async function runChange(ctx: CliContext, a: Parsed<typeof changeArgs>): Promise
   }
   const script = scripts[0];
   if (script) change[script] = await readText(ctx.text, group[script], `the ${script}`);
-  if (Object.keys(change).length === 0 && !action) nothingToChange(N);
+  if (Object.keys(change).length === 0 && !action && !hasLinkChange(link)) nothingToChange(N);
   await ctx.write(async (tx) => {
-    if (action && ifName) await changeInterface(tx, name, ifName, action);
+    // Added first, then its link settings, then the rest (a network, a new name) checked against them.
+    if (action?.op === "add" && ifName) await changeInterface(tx, name, ifName, action);
+    if (hasLinkChange(link) && ifName) await changeInterface(tx, name, ifName, { op: "link", change: link });
+    if (action && action.op !== "add" && ifName) await changeInterface(tx, name, ifName, action);
     if (Object.keys(change).length > 0) await changeGroup(tx, name, change);
   });
 }

@@ -113,7 +113,8 @@ export function createOsImageCommand(ctx: CliContext) {
           text.versions =
             versions
               .map(
-                (v) => `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.infohash}`,
+                (v) =>
+                  `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.infohash}${v.netfmt ? ` network:${v.netfmt}` : ""}`,
               )
               .join("\n") || "-";
           ctx.out(showTable(text));

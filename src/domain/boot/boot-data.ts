@@ -4,7 +4,7 @@
  * and current packed version, the group's scripts. The renderers take only this plain object.
  */
 import { mustGetById, requireCluster } from "../common.ts";
-import { BMC_IF } from "../group.ts";
+import { BMC_IF, type IfaceLink, linkOf } from "../iface-links.ts";
 import type { Network, Node, OsImageVersion } from "../model.ts";
 import { netmask } from "../net/ip.ts";
 import { cidrOf } from "../network.ts";
@@ -19,6 +19,8 @@ export interface IfaceData {
   ip6: string;
   prefix6: number;
   params: string;
+  /** NIC, IPoIB, VLAN or bond (iface-links.ts) */
+  link: IfaceLink;
 }
 
 export interface BootData {
@@ -78,6 +80,7 @@ export async function loadBootData(tx: StoreReader, node: Node): Promise<BootDat
       ip6: ips.ip6 ?? "",
       prefix6: n6?.prefix ?? 0,
       params: iface.params,
+      link: linkOf(iface),
     };
     if (iface.name === BMC_IF) {
       const setup = group.bmcsetup ? await tx.get("bmcsetup", group.bmcsetup) : undefined;

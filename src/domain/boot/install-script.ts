@@ -7,17 +7,43 @@
 
 import body from "../../../node/install-body.sh" with { type: "text" };
 import type { BootData } from "./boot-data.ts";
+import { BOOTIF_MARK, NET_FILE_FORMATS, renderNetFiles } from "./netfiles.ts";
 import { lunaUrl, nodeAnnounceUrl, scrapeUrl, statusUrl, torrentFileUrl } from "./urls.ts";
 
 /** POSIX single-quoting: 'it'\''s'. */
 export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
-const arr = (name: string, values: (string | number)[]) =>
-  `${name}=(${values.map((v) => shQuote(String(v))).join(" ")})`;
+/**
+ * The network files as shell functions, one per format, each writing its files from quoted
+ * here-documents (nothing in them is expanded); the body calls the one for the image's format.
+ * Only the format found at pack time is rendered; all four for older packs, which have none.
+ */
+export function renderNetSection(d: BootData): string {
+  const recorded = d.image.version?.netfmt;
+  const formats = recorded === undefined ? NET_FILE_FORMATS : NET_FILE_FORMATS.filter((f) => f === recorded);
+  const rendered = formats.map((fmt) => ({ fmt, ...renderNetFiles(d, fmt) }));
+  const texts = rendered.flatMap((r) => r.files.map((f) => f.text));
+  // A here-document ends at a line equal to its word: pick one no file has as a line.
+  let eof = "LUNA_NETFILE";
+  for (let n = 1; texts.some((t) => t.split("\n").includes(eof)); n++) eof = `LUNA_NETFILE_${n}`;
+  const out = [
+    "# The image's network format, found when it was packed ('' for older packs: the body looks).",
+    `LUNA_NETFMT=${shQuote(recorded ?? "")}`,
+    `# Network files rendered by luna; ${BOOTIF_MARK} stands for the name of the NIC with LUNA_MAC.`,
+  ];
+  for (const r of rendered) {
+    // A function needs a command: `:` when the group has no interface to write.
+    out.push(`luna_netfiles_${r.fmt}() {`, ...(r.files.length + r.notes.length === 0 ? ["  :"] : []));
+    for (const f of r.files)
+      out.push(`  luna_netfile ${f.mode} ${shQuote(f.path)} <<'${eof}'`, `${f.text}${eof}`);
+    for (const note of r.notes) out.push(`  luna_log ${shQuote(note)}`);
+    out.push("}");
+  }
+  return out.join("\n");
+}
 
 export function renderInstallScript(d: BootData): string {
   const v = d.image.version;
-  const ifs = d.interfaces;
   const lines = [
     "#!/bin/bash",
     `# Luna install script for ${d.name}, rendered by the luna daemon. Runs in the initramfs (95luna).`,
@@ -50,34 +76,7 @@ export function renderInstallScript(d: BootData): string {
     `LUNA_BMC_USERID=${shQuote(String(d.bmc?.userid ?? ""))}`,
     `LUNA_BMC_NETCHANNEL=${shQuote(String(d.bmc?.netchannel ?? ""))}`,
     `LUNA_BMC_MGMTCHANNEL=${shQuote(String(d.bmc?.mgmtchannel ?? ""))}`,
-    arr(
-      "LUNA_IF_NAME",
-      ifs.map((i) => i.name),
-    ),
-    arr(
-      "LUNA_IF_IP4",
-      ifs.map((i) => i.ip4),
-    ),
-    arr(
-      "LUNA_IF_PREFIX4",
-      ifs.map((i) => (i.ip4 ? i.prefix4 : "")),
-    ),
-    arr(
-      "LUNA_IF_MASK4",
-      ifs.map((i) => (i.ip4 ? i.netmask4 : "")),
-    ),
-    arr(
-      "LUNA_IF_IP6",
-      ifs.map((i) => i.ip6),
-    ),
-    arr(
-      "LUNA_IF_PREFIX6",
-      ifs.map((i) => (i.ip6 ? i.prefix6 : "")),
-    ),
-    arr(
-      "LUNA_IF_PARAMS",
-      ifs.map((i) => i.params),
-    ),
+    renderNetSection(d),
     `LUNA_PRESCRIPT=${shQuote(d.prescript)}`,
     `LUNA_PARTSCRIPT=${shQuote(d.partscript)}`,
     `LUNA_POSTSCRIPT=${shQuote(d.postscript)}`,
