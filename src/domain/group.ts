@@ -242,6 +242,7 @@ export async function changeInterface(
         ifName,
         action.to,
       );
+      checkLinks(g);
       if (g.boot_if === ifName) g.boot_if = action.to;
       if (g.torrent_if === ifName) g.torrent_if = action.to;
       for (const node of nodes) {
@@ -255,7 +256,7 @@ export async function changeInterface(
       break;
     case "link":
       g.interfaces = g.interfaces.map((i) => (i.name === ifName ? applyLinkChange(i, action.change) : i));
-      checkLinks(g);
+      checkLinks(g, ifName);
       break;
   }
   await tx.update("group", g);

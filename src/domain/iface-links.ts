@@ -119,8 +119,11 @@ export const renameLinks = (ifaces: GroupInterface[], from: string, to: string):
     return next;
   });
 
-/** Checks the link fields of every interface of `g`; throws the first problem found. */
-export function checkLinks(g: Group): void {
+/**
+ * Checks the link fields of every interface of `g`; throws the first problem found, looking at
+ * `changed` first so that the error speaks of the interface the operator named.
+ */
+export function checkLinks(g: Group, changed?: string): void {
   const byName = new Map(g.interfaces.map((i) => [i.name, i]));
   const need = (owner: string, name: string, role: string): GroupInterface => {
     const i = byName.get(name);
@@ -132,7 +135,8 @@ export function checkLinks(g: Group): void {
     if (name === owner) throw invalid(`Interface '${owner}' cannot be its own ${role}`);
     return i;
   };
-  for (const i of g.interfaces) {
+  const order = [...g.interfaces].sort((a, b) => Number(b.name === changed) - Number(a.name === changed));
+  for (const i of order) {
     const linked = i.vlan !== undefined || i.parent !== undefined || i.bond_mode !== undefined;
     if (i.name === BMC_IF && (linked || i.bond_members || i.ipoib !== undefined))
       throw invalid("The BMC interface is set up with ipmitool: it has no VLAN, bond or IPoIB settings");

@@ -8,7 +8,7 @@
 import { expect, test } from "bun:test";
 import { NET_FILE_FORMATS, renderNetFiles } from "../../src/domain/boot/netfiles.ts";
 import { expectGolden } from "../helpers/golden.ts";
-import { listing, SCENARIOS } from "../helpers/netfiles-scenarios.ts";
+import { LINKS, listing, PLAIN, SCENARIOS } from "../helpers/netfiles-scenarios.ts";
 
 for (const [name, input] of Object.entries(SCENARIOS)) {
   for (const fmt of NET_FILE_FORMATS) {
@@ -18,8 +18,8 @@ for (const [name, input] of Object.entries(SCENARIOS)) {
   }
 }
 
-const plain = SCENARIOS.plain as (typeof SCENARIOS)[string];
-const links = SCENARIOS.links as (typeof SCENARIOS)[string];
+const plain = PLAIN;
+const links = LINKS;
 const textOf = (fmt: (typeof NET_FILE_FORMATS)[number], input = plain) =>
   renderNetFiles(input, fmt)
     .files.map((f) => f.text)

@@ -46,10 +46,17 @@ const linksIfs = [
   iface("opa0", { link: { kind: "infiniband" } }),
 ];
 
-export const SCENARIOS: Record<string, NetInput> = {
-  plain: { mac: "52:54:00:00:00:01", interfaces: plainIfs, bootIf: plainIfs[0] ?? null },
-  links: { mac: "52:54:00:00:00:01", interfaces: linksIfs, bootIf: linksIfs[0] ?? null },
+export const PLAIN: NetInput = {
+  mac: "52:54:00:00:00:01",
+  interfaces: plainIfs,
+  bootIf: plainIfs[0] ?? null,
 };
+export const LINKS: NetInput = {
+  mac: "52:54:00:00:00:01",
+  interfaces: linksIfs,
+  bootIf: linksIfs[0] ?? null,
+};
+export const SCENARIOS: Record<string, NetInput> = { plain: PLAIN, links: LINKS };
 
 /** The files as one reviewable text: a header line per file, then its text. */
 export const listing = (files: NetFile[]): string =>

@@ -231,3 +231,31 @@ test("a pack removes tarballs left half-written by a killed pack, not one still 
   expect(existsSync(join(torrents, `other-3.tar.zst.partial-${process.pid}`))).toBe(true);
   expect(lines).toContain(`removed compute-7.tar.zst.partial-${gone.pid}, left by an interrupted pack`);
 });
+
+test("a pack records the image's network format on the version; a re-pack finds it again", async () => {
+  await using fx = await packSetup({
+    fill: (tree) => {
+      mkdirSync(join(tree, "etc", "systemd", "system", "multi-user.target.wants"), { recursive: true });
+      // As `systemctl enable` writes it: absolute, so it resolves only in the booted image.
+      symlinkSync(
+        "/lib/systemd/system/systemd-networkd.service",
+        join(tree, "etc", "systemd", "system", "multi-user.target.wants", "systemd-networkd.service"),
+      );
+      writeFileSync(join(tree, "etc", "os-release"), "ID=debian\n");
+    },
+  });
+  const lines: string[] = [];
+  const first = await packImage({
+    store: fx.store,
+    name: "compute",
+    compression: "none",
+    imageOnly: true,
+    log: (l) => lines.push(l),
+  });
+  expect(first.version?.netfmt).toBe("networkd");
+  expect(lines).toContain("network configuration format: networkd");
+  mkdirSync(join(fx.tree, "etc", "NetworkManager"));
+  await packImage({ store: fx.store, name: "compute", compression: "none", imageOnly: true });
+  const image = await fx.store.byName("osimage", "compute");
+  expect(image?.versions.find((v) => v.version === image.current)?.netfmt).toBe("nm");
+});

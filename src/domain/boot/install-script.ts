@@ -6,6 +6,7 @@
  */
 
 import body from "../../../node/install-body.sh" with { type: "text" };
+import type { NetFormat } from "../model.ts";
 import type { BootData } from "./boot-data.ts";
 import { BOOTIF_MARK, NET_FILE_FORMATS, renderNetFiles } from "./netfiles.ts";
 import { lunaUrl, nodeAnnounceUrl, scrapeUrl, statusUrl, torrentFileUrl } from "./urls.ts";
@@ -18,8 +19,10 @@ export const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
  * here-documents (nothing in them is expanded); the body calls the one for the image's format.
  * Only the format found at pack time is rendered; all four for older packs, which have none.
  */
-export function renderNetSection(d: BootData): string {
-  const recorded = d.image.version?.netfmt;
+export function renderNetSection(
+  d: Pick<BootData, "interfaces" | "mac" | "bootIf">,
+  recorded?: NetFormat,
+): string {
   const formats = recorded === undefined ? NET_FILE_FORMATS : NET_FILE_FORMATS.filter((f) => f === recorded);
   const rendered = formats.map((fmt) => ({ fmt, ...renderNetFiles(d, fmt) }));
   const texts = rendered.flatMap((r) => r.files.map((f) => f.text));
@@ -76,7 +79,7 @@ export function renderInstallScript(d: BootData): string {
     `LUNA_BMC_USERID=${shQuote(String(d.bmc?.userid ?? ""))}`,
     `LUNA_BMC_NETCHANNEL=${shQuote(String(d.bmc?.netchannel ?? ""))}`,
     `LUNA_BMC_MGMTCHANNEL=${shQuote(String(d.bmc?.mgmtchannel ?? ""))}`,
-    renderNetSection(d),
+    renderNetSection(d, v?.netfmt),
     `LUNA_PRESCRIPT=${shQuote(d.prescript)}`,
     `LUNA_PARTSCRIPT=${shQuote(d.partscript)}`,
     `LUNA_POSTSCRIPT=${shQuote(d.postscript)}`,
