@@ -9,15 +9,8 @@ import { Comment, Id, KernOpts, Line, NetFormatSchema, Nullable, Script } from "
 import { type Group, GroupSchema } from "./model-group.ts";
 
 export type { NodeCredential } from "./model-credential.ts";
-export { type NetFormat, NetFormatSchema, TEXT_LIMITS } from "./model-fields.ts";
-export {
-  BOND_MODES,
-  type BondMode,
-  type Group,
-  type GroupInterface,
-  GroupInterfaceSchema,
-  GroupSchema,
-} from "./model-group.ts";
+export type { NetFormat } from "./model-fields.ts";
+export { BOND_MODES, type BondMode, type Group, type GroupInterface } from "./model-group.ts";
 
 export const ClusterSchema = T.Object({
   id: Id,
