@@ -64,6 +64,7 @@ export const OsImageVersionSchema = T.Object({
   created: T.String(),
   /** the network configuration format found in the image when it was packed (absent: older packs) */
   netfmt: T.Optional(NetFormatSchema),
+  arch: T.Optional(T.Union([T.Literal("x86_64"), T.Literal("arm64")])), // the kernel's, see boot/arch.ts
 });
 export type OsImageVersion = Static<typeof OsImageVersionSchema>;
 

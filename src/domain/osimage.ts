@@ -3,6 +3,7 @@
  * options, dracut modules) and, once packed, its versions (tarball, torrent, info-hash). The
  * kernels found in the tree are passed in by the caller, so this module stays free of I/O.
  */
+import type { Arch } from "./boot/arch.ts";
 import { checkName, mustGet, refuseIfUsed, requireCluster } from "./common.ts";
 import { AppError } from "./errors.ts";
 import { checkKernelOptions } from "./input-rules.ts";
@@ -152,6 +153,7 @@ export interface PackedFiles {
   initrdfile: string;
   /** the network configuration format found in the image (pack/netfmt.ts) */
   netfmt?: NetFormat;
+  arch?: Arch;
 }
 
 /** Records a new packed version and makes it current; older versions stay until unused. */
@@ -177,6 +179,7 @@ export async function addImageVersion(
         size: files.size,
         created,
         ...(files.netfmt ? { netfmt: files.netfmt } : {}),
+        ...(files.arch ? { arch: files.arch } : {}),
       },
     ],
     current: version,

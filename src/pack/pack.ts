@@ -6,6 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { Arch } from "../domain/boot/arch.ts";
 import { announceUrl, endpointOf } from "../domain/boot/urls.ts";
 import { mustGet, requireCluster } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
@@ -15,6 +16,7 @@ import type { Store } from "../domain/store.ts";
 import { writeFileAtomic } from "../lib/atomic-write.ts";
 import { isAlive } from "../lib/pid.ts";
 import { type BootOptions, findBootSources, writeBootFiles } from "./boot-files.ts";
+import { fileArch } from "./kernel-arch.ts";
 import { detectNetFormat } from "./netfmt.ts";
 import { type Compression, EXTENSION, estimateSize, writeTarball } from "./tarball.ts";
 import { makeTorrent, pieceLengthFor } from "./torrent-file.ts";
@@ -123,6 +125,11 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
     initrdfile = `${image.name}-initramfs-${image.kernver}`;
     await writeBootFiles(image, sources, { ...o, boot, kernfile, initrdfile, log, mode: PUBLIC_FILE });
   }
+  // The kernel the nodes will boot: the one just copied, or the current one (--image-only).
+  const arch = kernfile ? fileArch(join(boot, kernfile)) : undefined;
+  log(
+    `kernel architecture: ${arch ?? "not recognised (makedhcp will not know which iPXE this image needs)"}`,
+  );
   const updated = await o.store.write(async (tx) => {
     if (!packed)
       throw new AppError(
@@ -130,9 +137,9 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
         `Osimage '${image.name}' has no packed image yet`,
         "Run 'luna osimage pack' without --boot-only first",
       );
-    const files = { ...packed, kernfile, initrdfile };
+    const files = { ...packed, kernfile, initrdfile, arch };
     return packed === current
-      ? setBootFiles(tx, image.name, kernfile, initrdfile)
+      ? setBootFiles(tx, image.name, files)
       : addImageVersion(tx, image.name, files, packed.created);
   });
   const pruned = await pruneVersions(o.store, updated.name, torrents, log);
@@ -142,11 +149,16 @@ export async function packImage(o: PackOptions): Promise<PackResult> {
 async function setBootFiles(
   tx: Parameters<Parameters<Store["write"]>[0]>[0],
   name: string,
-  kernfile: string,
-  initrdfile: string,
+  { kernfile, initrdfile, arch }: { kernfile: string; initrdfile: string; arch?: Arch },
 ) {
   const image = await mustGet(tx, "osimage", name);
-  const next = { ...image, kernfile, initrdfile };
+  // --boot-only: the current version now boots this kernel, so it carries its architecture.
+  const versions = image.versions.map((v) => {
+    if (v.version !== image.current) return v;
+    const { arch: _before, ...rest } = v;
+    return arch ? { ...rest, arch } : rest;
+  });
+  const next = { ...image, kernfile, initrdfile, versions };
   await tx.update("osimage", next);
   return next;
 }

@@ -114,7 +114,7 @@ export function createOsImageCommand(ctx: CliContext) {
             versions
               .map(
                 (v) =>
-                  `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.infohash}${v.netfmt ? ` network:${v.netfmt}` : ""}`,
+                  `v${v.version}${v.version === current ? " (current)" : ""} ${v.tarball} ${v.arch ?? "(arch not recognised)"} ${v.infohash}${v.netfmt ? ` network:${v.netfmt}` : ""}`,
               )
               .join("\n") || "-";
           ctx.out(showTable(text));
