@@ -29,6 +29,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   STORE_UNAVAILABLE: 5,
   STORE_PERMISSION: 5,
   STORE_BUSY: 5,
+  STORE_INVALID: 5,
   EXTERNAL_COMMAND: 6,
   NOT_IMPLEMENTED: 7,
 };

@@ -3,6 +3,7 @@
  * node's BMC, and how power control reaches it (IPMI or Redfish, port, certificate policy).
  */
 import { checkName, mustGet, parseInteger, parseYesNo, refuseIfUsed, requireCluster } from "./common.ts";
+import { defaultsOf } from "./documents.ts";
 import { AppError } from "./errors.ts";
 import type { BmcSetup } from "./model.ts";
 import { newId, type StoreWriter } from "./store.ts";
@@ -23,18 +24,17 @@ export interface BmcSetupInput {
 
 export type BmcProtocol = "ipmi" | "redfish";
 
-/** The power-control settings with their defaults, for documents written before they existed. */
+/** The power-control settings, with the protocol's own port for port 0. */
 export function bmcAccessOf(b: BmcSetup): {
   protocol: BmcProtocol;
   insecure: boolean;
   port: number;
   cipher: number | null;
 } {
-  const protocol = b.protocol ?? "ipmi";
   return {
-    protocol,
-    insecure: b.insecure ?? false,
-    port: b.port || (protocol === "ipmi" ? 623 : 443),
+    protocol: b.protocol,
+    insecure: b.insecure,
+    port: b.port || (b.protocol === "ipmi" ? 623 : 443),
     cipher: b.cipher ?? null,
   };
 }
@@ -92,9 +92,7 @@ export async function addBmcSetup(tx: StoreWriter, name: string, input: BmcSetup
       userid: 3,
       netchannel: 1,
       mgmtchannel: 1,
-      protocol: "ipmi",
-      insecure: false,
-      port: 0,
+      ...(defaultsOf("bmcsetup") as Pick<BmcSetup, "protocol" | "insecure" | "port">),
       comment: "",
     },
     input,

@@ -4,6 +4,7 @@
  * contains it, so it is never handed to a node.
  */
 import { parseInteger, parseYesNo } from "./common.ts";
+import { defaultsOf } from "./documents.ts";
 import { AppError } from "./errors.ts";
 import { checkBindPath } from "./input-rules.ts";
 import type { Cluster } from "./model.ts";
@@ -11,29 +12,8 @@ import { canonicalIp } from "./net/ip.ts";
 import { isReserved, networkContaining, release, reserve } from "./network.ts";
 import { newId, type StoreWriter } from "./store.ts";
 
-export const clusterDefaults = (): Omit<Cluster, "id"> => ({
-  name: "general",
-  nodeprefix: "node",
-  nodedigits: 3,
-  path: "/opt/luna",
-  user: "luna",
-  frontend_address: "",
-  frontend_port: 7050,
-  frontend_https: false,
-  server_port: 7051,
-  tracker_interval: 10,
-  tracker_min_interval: 5,
-  tracker_maxpeers: 200,
-  torrent_listen_port_min: 7052,
-  torrent_listen_port_max: 7200,
-  named_include_file: "/etc/named.luna.zones",
-  named_zone_dir: "/var/named",
-  cluster_ips: [],
-  dhcp_net: null,
-  dhcp_range_start: null,
-  dhcp_range_end: null,
-  comment: "",
-});
+/** A new cluster's settings: every field but the id has a default in model.ts. */
+export const clusterDefaults = (): Omit<Cluster, "id"> => defaultsOf("cluster") as Omit<Cluster, "id">;
 
 /** Flags of `cluster init` / `cluster change`, as text from the command line. */
 export type ClusterInput = Partial<

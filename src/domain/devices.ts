@@ -3,6 +3,7 @@
  * that needs a name and an address in DNS/DHCP). Both hold addresses from network pools.
  */
 import { checkName, mustGet, normaliseMac, refuseIfUsed, requireCluster } from "./common.ts";
+import { defaultsOf } from "./documents.ts";
 import { AppError } from "./errors.ts";
 import type { OtherDev, Switch, SwitchSnmpVersion } from "./model.ts";
 import { canonicalIp } from "./net/ip.ts";
@@ -25,9 +26,6 @@ const checkSnmpVersion = (v: string): SwitchSnmpVersion => {
   if (v === "1" || v === "2c") return v;
   throw new AppError("INVALID_ARGUMENT", `Invalid SNMP version '${v}'`, "Use 1 or 2c");
 };
-
-/** The SNMP version to poll a switch with (documents from before the field read as 2c). */
-export const snmpVersionOf = (sw: Switch): SwitchSnmpVersion => sw.snmp_version ?? "2c";
 
 export interface SwitchInput {
   network?: string;
@@ -70,7 +68,10 @@ export async function addSwitch(tx: StoreWriter, name: string, input: SwitchInpu
     read: input.read ?? "public",
     rw: input.rw ?? "private",
     oid: checkOid(input.oid ?? QBRIDGE_FDB_OID),
-    snmp_version: checkSnmpVersion(input.snmp_version ?? "2c"),
+    snmp_version:
+      input.snmp_version === undefined
+        ? (defaultsOf("switch") as Pick<Switch, "snmp_version">).snmp_version
+        : checkSnmpVersion(input.snmp_version),
     comment: input.comment ?? "",
   };
   await tx.insert("switch", sw);

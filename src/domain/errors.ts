@@ -21,6 +21,7 @@ export type ErrorCode =
   | "STORE_UNAVAILABLE"
   | "STORE_PERMISSION"
   | "STORE_BUSY"
+  | "STORE_INVALID"
   | "CONFIG_INVALID"
   | "EXTERNAL_COMMAND"
   | "CONFLICT"

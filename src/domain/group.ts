@@ -6,6 +6,7 @@
  */
 import { assign, releaseIface } from "./addresses.ts";
 import { checkName, mustGet, parseInteger, requireCluster } from "./common.ts";
+import { defaultsOf } from "./documents.ts";
 import { AppError } from "./errors.ts";
 import {
   applyLinkChange,
@@ -92,6 +93,7 @@ export async function addGroup(tx: StoreWriter, input: GroupAdd): Promise<Group>
     partscript: DEFAULT_PARTSCRIPT,
     postscript: DEFAULT_POSTSCRIPT,
     kernopts: "",
+    ...(defaultsOf("group") as Pick<Group, "method" | "seed_tail">),
     comment: input.comment ?? "",
   };
   await tx.insert("group", group);

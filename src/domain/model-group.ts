@@ -47,10 +47,10 @@ export const GroupSchema = T.Object({
   partscript: Script,
   postscript: Script,
   kernopts: KernOpts,
-  /** how nodes fetch the image: the swarm (default) or plain HTTP from the head node */
-  method: T.Optional(T.Union([T.Literal("torrent"), T.Literal("http")])),
-  /** seconds a node keeps seeding after its install while peers still download (default 60) */
-  seed_tail: T.Optional(T.Integer({ minimum: 0, maximum: 86400 })),
+  /** how nodes fetch the image: the swarm or plain HTTP from the head node */
+  method: T.Union([T.Literal("torrent"), T.Literal("http")], { default: "torrent" }),
+  /** seconds a node keeps seeding after its install while peers still download */
+  seed_tail: T.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   comment: Comment,
 });
 export type Group = Static<typeof GroupSchema>;

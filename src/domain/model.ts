@@ -1,42 +1,55 @@
 /**
- * Every stored object, defined once as a TypeBox schema. The same schemas validate CLI input
- * after parsing, store documents on read, and the JSON that `--json` prints. References between
+ * Every stored object, defined once as a TypeBox schema. Stores check every document they read
+ * against its schema (documents.ts), filling in the fields a schema gives a `default` (documents
+ * written before the field existed); limits.ts checks text lengths on write. References between
  * objects are by immutable id, so renames never cascade; names are unique per kind.
  */
-import { type Static, Type as T } from "@sinclair/typebox";
+import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { NodeCredentialSchema } from "./model-credential.ts";
-import { Comment, Id, KernOpts, Line, NetFormatSchema, Nullable, Script } from "./model-fields.ts";
+import {
+  Comment,
+  Id,
+  KernOpts,
+  Line,
+  NetFormatSchema,
+  Nullable,
+  Script,
+  TEXT_LIMITS,
+} from "./model-fields.ts";
 import { type Group, GroupSchema } from "./model-group.ts";
 
 export type { NodeCredential } from "./model-credential.ts";
 export type { NetFormat } from "./model-fields.ts";
 export { BOND_MODES, type BondMode, type Group, type GroupInterface } from "./model-group.ts";
 
+/** Every field but the id has a default: `cluster init` starts from them (cluster.ts). */
 export const ClusterSchema = T.Object({
   id: Id,
-  name: T.Literal("general"),
-  nodeprefix: T.String(),
-  nodedigits: T.Integer({ minimum: 1, maximum: 10 }),
-  path: Line,
-  user: Line,
-  frontend_address: T.String(),
-  frontend_port: T.Integer({ minimum: 1, maximum: 65535 }),
-  frontend_https: T.Boolean(),
-  server_port: T.Integer({ minimum: 1, maximum: 65535 }),
-  tracker_interval: T.Integer({ minimum: 1 }),
-  tracker_min_interval: T.Integer({ minimum: 1 }),
-  tracker_maxpeers: T.Integer({ minimum: 1 }),
-  torrent_listen_port_min: T.Integer({ minimum: 1, maximum: 65535 }),
-  torrent_listen_port_max: T.Integer({ minimum: 1, maximum: 65535 }),
-  named_include_file: Line,
-  named_zone_dir: Line,
-  cluster_ips: T.Array(T.String()),
-  dhcp_net: Nullable(T.String()),
-  dhcp_range_start: Nullable(T.String()),
-  dhcp_range_end: Nullable(T.String()),
-  /** what choosing a node by name in the iPXE menu may do: bind a node with no MAC (default), any node, nothing */
-  discovery_by_name: T.Optional(T.Union([T.Literal("open"), T.Literal("unbound"), T.Literal("off")])),
-  comment: Comment,
+  name: T.Literal("general", { default: "general" }),
+  nodeprefix: T.String({ default: "node" }),
+  nodedigits: T.Integer({ minimum: 1, maximum: 10, default: 3 }),
+  path: T.String({ maxLength: TEXT_LIMITS.line, default: "/opt/luna" }),
+  user: T.String({ maxLength: TEXT_LIMITS.line, default: "luna" }),
+  frontend_address: T.String({ default: "" }),
+  frontend_port: T.Integer({ minimum: 1, maximum: 65535, default: 7050 }),
+  frontend_https: T.Boolean({ default: false }),
+  server_port: T.Integer({ minimum: 1, maximum: 65535, default: 7051 }),
+  tracker_interval: T.Integer({ minimum: 1, default: 10 }),
+  tracker_min_interval: T.Integer({ minimum: 1, default: 5 }),
+  tracker_maxpeers: T.Integer({ minimum: 1, default: 200 }),
+  torrent_listen_port_min: T.Integer({ minimum: 1, maximum: 65535, default: 7052 }),
+  torrent_listen_port_max: T.Integer({ minimum: 1, maximum: 65535, default: 7200 }),
+  named_include_file: T.String({ maxLength: TEXT_LIMITS.line, default: "/etc/named.luna.zones" }),
+  named_zone_dir: T.String({ maxLength: TEXT_LIMITS.line, default: "/var/named" }),
+  cluster_ips: T.Array(T.String(), { default: [] }),
+  dhcp_net: T.Union([T.String(), T.Null()], { default: null }),
+  dhcp_range_start: T.Union([T.String(), T.Null()], { default: null }),
+  dhcp_range_end: T.Union([T.String(), T.Null()], { default: null }),
+  /** what choosing a node by name in the iPXE menu may do: bind a node with no MAC, any node, nothing */
+  discovery_by_name: T.Union([T.Literal("open"), T.Literal("unbound"), T.Literal("off")], {
+    default: "unbound",
+  }),
+  comment: T.String({ maxLength: TEXT_LIMITS.comment, default: "" }),
 });
 export type Cluster = Static<typeof ClusterSchema>;
 
@@ -94,20 +107,17 @@ export const BmcSetupSchema = T.Object({
   userid: T.Integer({ minimum: 0 }),
   netchannel: T.Integer({ minimum: 0 }),
   mgmtchannel: T.Integer({ minimum: 0 }),
-  /** how `node power` reaches the BMC (default ipmi; absent in documents older than it) */
-  protocol: T.Optional(T.Union([T.Literal("ipmi"), T.Literal("redfish")])),
-  /** Redfish only: accept a self-signed certificate (default false) */
-  insecure: T.Optional(T.Boolean()),
-  /** BMC port; absent or 0 = the protocol's own (623/udp for IPMI, 443 for Redfish) */
-  port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
+  /** how `node power` reaches the BMC */
+  protocol: T.Union([T.Literal("ipmi"), T.Literal("redfish")], { default: "ipmi" }),
+  /** Redfish only: accept a self-signed certificate */
+  insecure: T.Boolean({ default: false }),
+  /** BMC port; 0 = the protocol's own (623/udp for IPMI, 443 for Redfish) */
+  port: T.Integer({ minimum: 0, maximum: 65535, default: 0 }),
   /** IPMI cipher suite for ipmitool -C; absent = ipmitool's own choice */
   cipher: T.Optional(T.Integer({ minimum: 0, maximum: 255 })),
   comment: Comment,
 });
 export type BmcSetup = Static<typeof BmcSetupSchema>;
-
-export const SwitchSnmpVersionSchema = T.Union([T.Literal("1"), T.Literal("2c")]);
-export type SwitchSnmpVersion = Static<typeof SwitchSnmpVersionSchema>;
 
 export const SwitchSchema = T.Object({
   id: Id,
@@ -117,19 +127,20 @@ export const SwitchSchema = T.Object({
   read: Line,
   rw: Line,
   oid: Line,
-  /** SNMP version the poller speaks to it; documents written before it existed read as "2c" */
-  snmp_version: T.Optional(SwitchSnmpVersionSchema),
+  /** SNMP version the poller speaks to it */
+  snmp_version: T.Union([T.Literal("1"), T.Literal("2c")], { default: "2c" }),
   comment: Comment,
 });
 export type Switch = Static<typeof SwitchSchema>;
+export type SwitchSnmpVersion = Switch["snmp_version"];
 
 export const OtherDevSchema = T.Object({
   id: Id,
   name: T.String(),
   /** network id → address */
   connected: T.Record(T.String(), T.String()),
-  /** MAC for a fixed DHCP lease on the DHCP network (absent in older documents) */
-  mac: T.Optional(T.Union([T.String(), T.Null()])),
+  /** MAC for a fixed DHCP lease on the DHCP network */
+  mac: T.Union([T.String(), T.Null()], { default: null }),
   comment: Comment,
 });
 export type OtherDev = Static<typeof OtherDevSchema>;
@@ -153,7 +164,7 @@ export const NodeSchema = T.Object({
   interfaces: T.Record(T.String(), NodeIpsSchema),
   status: T.Union([NodeStatusSchema, T.Null()]),
   /** recent statuses, oldest first, capped (see domain/status.ts) */
-  history: T.Optional(T.Array(NodeStatusSchema)),
+  history: T.Array(NodeStatusSchema, { default: [] }),
   /** the address the node last asked from at discovery (DHCP); shown, not trusted on its own */
   bootip: T.Optional(T.String()),
   credential: T.Optional(NodeCredentialSchema),
@@ -214,11 +225,8 @@ export const PeerSchema = T.Object({
 export type Peer = Static<typeof PeerSchema>;
 
 /** Secondary index: which node owns a MAC. Keyed (name) by the lower-case MAC. */
-export interface MacBinding {
-  id: string;
-  name: string;
-  node: string;
-}
+export const MacBindingSchema = T.Object({ id: Id, name: T.String(), node: T.String() });
+export type MacBinding = Static<typeof MacBindingSchema>;
 
 export interface Kinds {
   cluster: Cluster;
@@ -235,20 +243,7 @@ export interface Kinds {
   peer: Peer;
 }
 export type Kind = keyof Kinds;
-export const KINDS: readonly Kind[] = [
-  "cluster",
-  "network",
-  "osimage",
-  "bmcsetup",
-  "switch",
-  "otherdev",
-  "group",
-  "node",
-  "mac",
-  "switchmac",
-  "unknown",
-  "peer",
-];
+/** The schema of every kind: what a stored document must match (documents.ts). */
 export const SCHEMAS = {
   cluster: ClusterSchema,
   network: NetworkSchema,
@@ -258,4 +253,9 @@ export const SCHEMAS = {
   otherdev: OtherDevSchema,
   group: GroupSchema,
   node: NodeSchema,
-} as const;
+  mac: MacBindingSchema,
+  switchmac: SwitchMacSchema,
+  unknown: UnknownNodeSchema,
+  peer: PeerSchema,
+} as const satisfies { [K in Kind]: TSchema };
+export const KINDS = Object.keys(SCHEMAS) as readonly Kind[];

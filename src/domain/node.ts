@@ -42,6 +42,7 @@ export async function addNodes(tx: StoreWriter, groupName: string, names?: strin
       service: false,
       interfaces: {},
       status: null,
+      history: [],
       comment: "",
     };
     node = await assignMissing(tx, node, group);

@@ -32,14 +32,14 @@ const startsRun = (previous: string | undefined, step: string) =>
 
 export function withStatus(node: Node, step: string, time: string): Node {
   const entry: NodeStatus = { step: checkStatus(step), time };
-  const earlier = startsRun(node.status?.step, step) ? [] : (node.history ?? []);
+  const earlier = startsRun(node.status?.step, step) ? [] : node.history;
   const history = [...earlier, entry].slice(-HISTORY_LIMIT);
   return { ...node, status: entry, history };
 }
 
 /** The stages of the latest boot: everything since the last boot.request or install.request. */
 export function latestRun(node: Node): NodeStatus[] {
-  const h = node.history ?? [];
+  const h = node.history;
   let start = 0;
   h.forEach((e, i) => {
     if (startsRun(h[i - 1]?.step, e.step)) start = i;

@@ -7,7 +7,6 @@
  */
 import snmp from "net-snmp";
 import type { FdbEntry } from "../domain/boot/discovery-switch.ts";
-import { snmpVersionOf } from "../domain/devices.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Switch } from "../domain/model.ts";
 import {
@@ -97,7 +96,7 @@ export async function pollSwitch(sw: Switch, o: PollOptions = {}): Promise<PollR
   if (o.signal?.aborted) throw failure(sw, port, new Error("cancelled"));
   const session = snmp.createSession(sw.ip, sw.read, {
     port,
-    version: snmpVersionOf(sw) === "1" ? snmp.Version1 : snmp.Version2c,
+    version: sw.snmp_version === "1" ? snmp.Version1 : snmp.Version2c,
     timeout: o.timeoutMs ?? 2000,
     retries: o.retries ?? 1,
     transport: sw.ip.includes(":") ? "udp6" : "udp4",

@@ -8,6 +8,7 @@
  * given, only if its boot credential is admitted. The head node's seeder is always among the
  * peers returned; peers behind the requester's own switch come first.
  */
+import { clusterDefaults } from "../domain/cluster.ts";
 import type { Peer } from "../domain/model.ts";
 import { newId, type Store } from "../domain/store.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -77,7 +78,7 @@ export function createTracker(o: TrackerOptions) {
       for (const ips of Object.values(n.interfaces)) if (ips.ip4) switchOf.set(ips.ip4, n.switch);
       if (n.bootip) switchOf.set(n.bootip, n.switch);
     }
-    const interval = cluster?.tracker_interval ?? 10;
+    const interval = (cluster ?? clusterDefaults()).tracker_interval;
     const horizon = o.now().getTime() - (2 * interval + 5) * 1000;
     const peers = new Map<string, Peer>();
     const stale: Peer[] = [];

@@ -24,6 +24,7 @@ const node = (name: string, sw: string | null, port: string): Node => ({
   service: false,
   interfaces: {},
   status: null,
+  history: [],
   comment: "",
 });
 

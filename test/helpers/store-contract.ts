@@ -60,6 +60,9 @@ export const bmc = (name: string, over: Partial<BmcSetup> = {}): BmcSetup => ({
   userid: 3,
   netchannel: 1,
   mgmtchannel: 1,
+  protocol: "ipmi",
+  insecure: false,
+  port: 0,
   comment: "",
   ...over,
 });
@@ -108,7 +111,13 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       withStore(async (store) => {
         const b = bmc("base", { comment: 'ünïcode ✓ "quoted" \t tab' });
         const m = mac("52:54:00:00:00:01");
-        const o: OtherDev = { id: uid(), name: "pdu1", connected: { net1: "10.0.0.9" }, comment: "" };
+        const o: OtherDev = {
+          id: uid(),
+          name: "pdu1",
+          connected: { net1: "10.0.0.9" },
+          mac: null,
+          comment: "",
+        };
         await store.write(async (tx) => {
           await tx.insert("bmcsetup", b);
           await tx.insert("mac", m);
@@ -390,6 +399,50 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         expect(await store.dump()).toBe("");
         await seed(store, { ...a, comment: "x" }, z);
         expect(await store.dump()).toBe(changed);
+      }),
+    );
+
+    test(
+      "a document stored before a field existed reads with the field's default, in and out of write()",
+      withStore(async (store) => {
+        const { protocol: _p, insecure: _i, port: _port, ...old } = bmc("old");
+        await store.write((tx) => tx.insert("bmcsetup", old as BmcSetup));
+        const expected: BmcSetup = { ...old, protocol: "ipmi", insecure: false, port: 0 };
+        expect(await store.get("bmcsetup", old.id)).toEqual(expected);
+        expect(await store.byName("bmcsetup", "old")).toEqual(expected);
+        expect(await store.list("bmcsetup")).toEqual([expected]);
+        expect(await store.write((tx) => tx.get("bmcsetup", old.id))).toEqual(expected);
+      }),
+    );
+
+    test(
+      "a stored document that does not match its schema fails with STORE_INVALID naming kind, name and field",
+      withStore(async (store) => {
+        const bad = { ...bmc("broken"), userid: "three" } as unknown as BmcSetup;
+        await store.write((tx) => tx.insert("bmcsetup", bad));
+        for (const read of [
+          () => store.get("bmcsetup", bad.id),
+          () => store.byName("bmcsetup", "broken"),
+          () => store.list("bmcsetup"),
+          () => store.write((tx) => tx.get("bmcsetup", bad.id)),
+        ]) {
+          const err = await read().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(AppError);
+          expect((err as AppError).code).toBe("STORE_INVALID");
+          expect((err as AppError).message).toStartWith("The stored bmcsetup 'broken' is not valid: userid:");
+        }
+      }),
+    );
+
+    test(
+      "text longer than today's limits, stored by an older version, still reads",
+      withStore(async (store) => {
+        const long = bmc("long", { comment: "x".repeat(5000) });
+        await seed(store, long);
+        expect(await store.get("bmcsetup", long.id)).toEqual(long);
       }),
     );
 

@@ -29,6 +29,7 @@ async function recordUnknown(storePath: string, mac: string, port?: string) {
         hw: { macs: [mac], serial: "SER9" },
         remoteIp: "10.30.200.9",
         now: new Date().toISOString(),
+        byName: "unbound",
       });
       expect(r.found).toBe(false);
       if (port && !r.found && r.unknown) {

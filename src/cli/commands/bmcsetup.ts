@@ -80,7 +80,7 @@ export function createBmcSetupCommand(ctx: CliContext) {
           const { id: _id, ...b } = {
             ...doc,
             ...access,
-            port: doc.port ?? 0,
+            port: doc.port,
             cipher: access.cipher ?? "auto",
           };
           if (a.json) return ctx.json(b);

@@ -1,7 +1,7 @@
 /** `luna switch add|show|list|change|rename|delete` (hostlists accepted for bulk verbs). */
 import type { ArgsDef } from "citty";
 import { mustGet } from "../../domain/common.ts";
-import { addSwitch, changeSwitch, deleteSwitch, snmpVersionOf } from "../../domain/devices.ts";
+import { addSwitch, changeSwitch, deleteSwitch } from "../../domain/devices.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
 import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
@@ -80,7 +80,7 @@ export function createSwitchCommand(ctx: CliContext) {
           const out = [];
           for (const name of expandHostlist(nameOf(N, a))) {
             const sw = await mustGet(store, N, name);
-            const { id, ...s } = { ...sw, snmp_version: snmpVersionOf(sw) };
+            const { id, ...s } = sw;
             out.push({ ...s, network: nameIn(l, s.network), learned: await learned(store, id) });
           }
           if (a.json) return ctx.json(out.length === 1 ? out[0] : out);

@@ -123,7 +123,7 @@ export async function loadBootData(tx: StoreReader, node: Node): Promise<BootDat
     partscript: group.partscript,
     postscript: group.postscript,
     torrentIf: group.torrent_if,
-    method: group.method ?? "torrent",
-    seedTail: group.seed_tail ?? 60,
+    method: group.method,
+    seedTail: group.seed_tail,
   };
 }

@@ -26,8 +26,8 @@ export interface DiscoverInput {
   remoteIp: string;
   now: string;
   bySwitch?: SwitchMatcher;
-  /** the cluster's discovery_by_name (default unbound) */
-  byName?: Cluster["discovery_by_name"];
+  /** the cluster's discovery_by_name */
+  byName: Cluster["discovery_by_name"];
 }
 
 export type DiscoverResult =
@@ -83,7 +83,7 @@ export async function discover(tx: StoreWriter, input: DiscoverInput): Promise<D
       return { found: false, unknown: await recordUnknown(tx, input, why), why };
     }
     const mac = macs[0] as string;
-    const why = bound ? undefined : refuseByName(node, mac, input.byName ?? "unbound");
+    const why = bound ? undefined : refuseByName(node, mac, input.byName);
     if (why) return { found: false, unknown: await recordUnknown(tx, input, why), why };
     return finish(tx, bound ? node : await setMac(tx, node, mac), input, "name");
   }

@@ -18,8 +18,9 @@ import {
   MongoServerError,
   type TransactionOptions,
 } from "mongodb";
+import { readDocument } from "../../domain/documents.ts";
 import { AppError } from "../../domain/errors.ts";
-import { KINDS, type Kind, type Kinds } from "../../domain/model.ts";
+import { KINDS, type Kind } from "../../domain/model.ts";
 import type { Store, StoreReader, StoreWriter } from "../../domain/store.ts";
 
 interface Stored {
@@ -163,12 +164,12 @@ function reader(col: Collections, session?: ClientSession, check: () => void = (
     async get<K extends Kind>(kind: K, id: string) {
       check();
       const row = await col(kind).findOne({ _id: id }, { session, projection });
-      return row?.doc as Kinds[K] | undefined;
+      return row ? readDocument(kind, row.doc) : undefined;
     },
     async byName<K extends Kind>(kind: K, name: string) {
       check();
       const row = await col(kind).findOne({ name }, { session, projection });
-      return row?.doc as Kinds[K] | undefined;
+      return row ? readDocument(kind, row.doc) : undefined;
     },
     async list<K extends Kind>(kind: K) {
       check();
@@ -176,7 +177,7 @@ function reader(col: Collections, session?: ClientSession, check: () => void = (
       const rows = await col(kind)
         .find({}, { session, projection, sort: { name: 1 } })
         .toArray();
-      return rows.map((r) => r.doc as Kinds[K]);
+      return rows.map((r) => readDocument(kind, r.doc));
     },
   };
 }

@@ -14,6 +14,7 @@
 import { Database } from "bun:sqlite";
 import { chmodSync, closeSync, fchownSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { readDocument } from "../../domain/documents.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { Kind, Kinds } from "../../domain/model.ts";
 import type { Store, StoreWriter } from "../../domain/store.ts";
@@ -96,8 +97,8 @@ export function openSqliteStore(
     "SELECT kind, id, name, data FROM docs ORDER BY kind, name, id",
   );
 
-  const parse = <K extends Kind>(row: Row | null): Kinds[K] | undefined =>
-    row ? (JSON.parse(row.data) as Kinds[K]) : undefined;
+  const parse = <K extends Kind>(kind: K, row: Row | null): Kinds[K] | undefined =>
+    row ? readDocument(kind, JSON.parse(row.data)) : undefined;
 
   const cache = options.readCache ? createReadCache(db) : undefined;
   /** Reads through `pick()`'s connection, and through the read cache when `cached`. */
@@ -107,13 +108,19 @@ export function openSqliteStore(
     const rows = (kind: Kind, load: () => Row[]) => (cached ? cached.list(kind, load) : load());
     return {
       async get<K extends Kind>(kind: K, id: string) {
-        return parse<K>(row(kind, `id\0${id}`, () => pick().get.get(kind, id)));
+        return parse(
+          kind,
+          row(kind, `id\0${id}`, () => pick().get.get(kind, id)),
+        );
       },
       async byName<K extends Kind>(kind: K, name: string) {
-        return parse<K>(row(kind, `name\0${name}`, () => pick().byName.get(kind, name)));
+        return parse(
+          kind,
+          row(kind, `name\0${name}`, () => pick().byName.get(kind, name)),
+        );
       },
       async list<K extends Kind>(kind: K) {
-        return rows(kind, () => pick().list.all(kind)).map((r) => JSON.parse(r.data) as Kinds[K]);
+        return rows(kind, () => pick().list.all(kind)).map((r) => readDocument(kind, JSON.parse(r.data)));
       },
     };
   };
