@@ -1,7 +1,7 @@
 /**
  * Architecture rules checked by `bun run check` (see ARCHITECTURE.md):
  * - src/domain imports only src/domain, @sinclair/typebox and ipaddr.js (pure, no I/O);
- * - adapters (store, server, torrent, snmp, netsvc, power, pack, config) import the domain,
+ * - adapters (store, server, torrent, snmp, netsvc, power, pack, config, tftp, admin) import the domain,
  *   config and their own folder, never the CLI, the runtime or another adapter;
  * - cli/, runtime/ and main.ts compose everything;
  * - lib/ is the shared layer every area may import (logger type, atomic write, exec, pid
@@ -14,7 +14,7 @@
 import { dirname, join, normalize, relative } from "node:path";
 import { Glob } from "bun";
 
-const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config", "tftp"];
+const ADAPTERS = ["store", "server", "torrent", "snmp", "netsvc", "power", "pack", "config", "tftp", "admin"];
 const DOMAIN_PACKAGES = ["@sinclair/typebox", "ipaddr.js"];
 
 const importsOf = (text: string): string[] =>

@@ -40,6 +40,21 @@ export const ConfigSchema = T.Object(
       { default: {}, additionalProperties: false },
     ),
     /**
+     * The operators' listener: metrics (GET /metrics) and the live status page. Apart from the
+     * node-facing listener (daemon.port), and on loopback by default, so nothing of it reaches
+     * the provisioning network unless an address is given here.
+     */
+    admin: T.Object(
+      {
+        enabled: T.Boolean({ default: true }),
+        host: T.String({ default: "127.0.0.1" }),
+        port: T.Integer({ minimum: 0, maximum: 65535, default: 7051 }),
+        /** the head node's link to the nodes in Mbit/s, for the status page (0: read from sysfs) */
+        link_mbit: T.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    /**
      * TFTP for the iPXE ROMs (read-only, files in `root` only), so the head node needs no tftpd;
      * off by default for sites that run their own. Port 69 needs CAP_NET_BIND_SERVICE (the unit
      * written by self-install grants it).

@@ -30,6 +30,7 @@ const DEFAULTS: Config = {
     seeder: "luna",
   },
   snmp: { enabled: true, interval: 30, max_macs_per_port: 4, timeout: 2, retries: 1, keep_intervals: 10 },
+  admin: { enabled: true, host: "127.0.0.1", port: 7051, link_mbit: 0 },
   tftp: { enabled: false, host: "0.0.0.0", port: 69, root: "/srv/tftp", max_sessions: 64 },
 };
 

@@ -2,6 +2,8 @@
  * Composition of `luna daemon`: the store, the node-facing HTTP server and (as they land) the
  * switch poller, tracker and seeder, each a service under one supervisor.
  */
+import { createAdminApp, text } from "../admin/app.ts";
+import { createAdminListener } from "../admin/listener.ts";
 import { type Config, parseStoreSpec } from "../config/config.ts";
 import { findBySwitchPort } from "../domain/boot/discovery-switch.ts";
 import type { Store } from "../domain/store.ts";
@@ -23,6 +25,8 @@ export interface DaemonOptions {
   port: number;
   secureInstall: boolean;
   log: Logger;
+  /** the operators' listener (metrics, status page); undefined: none */
+  admin?: { host: string; port: number };
   /** called once the HTTP server listens, with its real port */
   onListening?: (port: number) => void;
 }
@@ -90,9 +94,17 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     ...(poller ? [poller] : []),
     ...(tftp ? [tftp] : []),
     httpService(store, o, (h) => seeder?.peers(h) ?? []),
+    ...(o.admin ? [adminService(o.admin, o.log)] : []),
   ];
   const sup = await supervise(services, o.log);
   const code = await sup.done;
   await store.close();
   return code;
+}
+
+function adminService(at: { host: string; port: number }, log: Logger) {
+  const handle = createAdminApp({
+    "/": () => text("luna admin listener\n"),
+  });
+  return createAdminListener({ ...at, log, handle });
 }

@@ -34,6 +34,7 @@ const SNMP_DEFAULTS = {
   retries: 1,
   keep_intervals: 10,
 };
+const ADMIN_DEFAULTS = { enabled: true, host: "127.0.0.1", port: 7051, link_mbit: 0 };
 const TFTP_DEFAULTS = { enabled: false, host: "0.0.0.0", port: 69, root: "/srv/tftp", max_sessions: 64 };
 
 async function configError(p: Promise<unknown>): Promise<AppError> {
@@ -54,6 +55,7 @@ describe("loadConfig", () => {
         store: DEFAULT_STORE,
         daemon: DAEMON_DEFAULTS,
         snmp: SNMP_DEFAULTS,
+        admin: ADMIN_DEFAULTS,
         tftp: TFTP_DEFAULTS,
       });
     },
@@ -65,6 +67,7 @@ describe("loadConfig", () => {
       store: DEFAULT_STORE,
       daemon: DAEMON_DEFAULTS,
       snmp: SNMP_DEFAULTS,
+      admin: ADMIN_DEFAULTS,
       tftp: TFTP_DEFAULTS,
     });
   });
@@ -75,6 +78,7 @@ describe("loadConfig", () => {
       store: "sqlite:/srv/luna.db",
       daemon: { ...DAEMON_DEFAULTS, port: 8000, host: "10.30.255.254" },
       snmp: SNMP_DEFAULTS,
+      admin: ADMIN_DEFAULTS,
       tftp: TFTP_DEFAULTS,
     });
   });

@@ -27,6 +27,14 @@ import { type Parsed, verb } from "../verb.ts";
 const runArgs = {
   host: { type: "string", description: "address to listen on (default 0.0.0.0, config daemon.host)" },
   port: { type: "string", description: "port to listen on (default 7050, config daemon.port)" },
+  "admin-host": {
+    type: "string",
+    description: "address of the metrics and status page listener (default 127.0.0.1, config admin.host)",
+  },
+  "admin-port": {
+    type: "string",
+    description: "port of the metrics and status page listener (default 7051, config admin.port)",
+  },
   pidfile: { type: "string", description: "pid file (default /run/luna/luna.pid, config daemon.pidfile)" },
   logfile: { type: "string", description: "log file for start/restart (default /var/log/luna/luna.log)" },
   "insecure-install": {
@@ -41,15 +49,16 @@ type RunArgs = Parsed<typeof runArgs>;
  * The address to listen on, from --host or the config's daemon.host: an IP address, because the
  * seeder also announces it to peers as where the image is (a host name would mean nothing there).
  */
-const listenHost = (a: RunArgs, configured: string): string => {
-  const given = a.host !== undefined;
-  const host = a.host ?? configured;
+const listenHost = (a: RunArgs, configured: string, flag: "host" | "admin-host" = "host"): string => {
+  const given = a[flag] !== undefined;
+  const host = a[flag] ?? configured;
   try {
     parseIp(host);
   } catch {
+    const key = flag === "host" ? "daemon.host" : "admin.host";
     throw new AppError(
       "INVALID_ARGUMENT",
-      `Invalid value '${host}' for ${given ? "--host" : "daemon.host in the config"}: not an IP address`,
+      `Invalid value '${host}' for ${given ? `--${flag}` : `${key} in the config`}: not an IP address`,
       "Give the address to listen on: 0.0.0.0 (every IPv4 address), :: (every address), 127.0.0.1, or one of the head node's own addresses",
     );
   }
@@ -61,7 +70,7 @@ const passThrough = (a: RunArgs, globals: CliContext["globals"]): string[] => {
   const out: string[] = [];
   if (globals.store) out.push("--store", globals.store);
   if (globals.config) out.push("--config", globals.config);
-  for (const k of ["host", "port"] as const) {
+  for (const k of ["host", "port", "admin-host", "admin-port"] as const) {
     const v = a[k];
     if (v !== undefined) out.push(`--${k}`, v);
   }
@@ -74,8 +83,19 @@ export function createDaemonCommand(ctx: CliContext) {
     pidfile: a.pidfile ?? ctx.config.daemon.pidfile,
     logfile: a.logfile ?? ctx.config.daemon.logfile,
   });
+  /** Where the admin listener listens, or undefined when `[admin] enabled = false`. */
+  const adminAt = (a: RunArgs) => {
+    const c = ctx.config.admin;
+    const host = listenHost(a, c.host, "admin-host");
+    const port =
+      a["admin-port"] !== undefined ? parseInteger("admin-port", a["admin-port"], 0, 65535) : c.port;
+    return c.enabled || a["admin-host"] !== undefined || a["admin-port"] !== undefined
+      ? { host, port }
+      : undefined;
+  };
   const start = async (a: RunArgs) => {
     listenHost(a, ctx.config.daemon.host);
+    adminAt(a);
     const pid = await startBackground({ ...files(a), args: passThrough(a, ctx.globals) });
     ctx.out(`luna daemon started (pid ${pid})`);
   };
@@ -161,6 +181,7 @@ export function createDaemonCommand(ctx: CliContext) {
           host,
           port: a.port !== undefined ? parseInteger("port", a.port, 0, 65535) : ctx.config.daemon.port,
           secureInstall: !a["insecure-install"],
+          admin: adminAt(a),
           log: createLogger(),
         });
         process.exitCode = code;
