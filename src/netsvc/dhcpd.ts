@@ -9,6 +9,8 @@ import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
 /** The iPXE builds luna ships for TFTP, by firmware. */
 export const IPXE_EFI = "luna_ipxe.efi";
 export const IPXE_BIOS = "luna_undionly.kpxe";
+/** arm64 UEFI: Debian's ipxe has no arm64 build, so the operator supplies one (self-install --ipxe-arm64). */
+export const IPXE_ARM64 = "luna_ipxe_arm64.efi";
 
 export function renderDhcpd(c: DhcpConfig): string {
   const s = c.subnet;

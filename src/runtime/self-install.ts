@@ -3,7 +3,8 @@
  * <prefix>/sbin with its lweb/ltorrent/lpower links, the `luna` user the daemon runs as,
  * /opt/luna/{boot,torrents}, /var/lib/luna and /var/log/luna (owned by luna, 0750), the
  * systemd unit, a default config (0640 root:luna: it may hold a MongoDB password), and the
- * iPXE ROMs from Debian's `ipxe` package under the names `makedhcp` hands out. With --destdir
+ * iPXE ROMs from Debian's `ipxe` package under the names `makedhcp` hands out, plus an arm64
+ * iPXE EFI build the operator gives (Debian has none), checked to be one. With --destdir
  * everything goes under that folder (packaging, tests, OS images): the user is created only
  * when that folder has its own etc/passwd, and otherwise the output says what to run.
  */
@@ -15,12 +16,16 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { ARCH_HEADER_BYTES, binaryArch } from "../domain/boot/arch.ts";
+import { AppError } from "../domain/errors.ts";
 import { commitFile } from "../lib/atomic-write.ts";
+import { IPXE_ARM64 } from "../netsvc/dhcpd.ts";
 import { type Account, ensureAccount } from "./luna-user.ts";
 import { renderUnit } from "./unit.ts";
 
@@ -30,6 +35,8 @@ export interface SelfInstallOptions {
   prefix: string;
   tftproot: string;
   ipxeDir: string;
+  /** an arm64 iPXE EFI binary to install as IPXE_ARM64 */
+  ipxeArm64?: string;
   log: (line: string) => void;
 }
 
@@ -53,6 +60,8 @@ export function selfInstall(o: SelfInstallOptions): { warnings: string[] } {
 }
 
 function install(o: SelfInstallOptions): { warnings: string[] } {
+  // Checked before anything is written: a wrong file leaves the head node as it was.
+  const arm64 = o.ipxeArm64 === undefined ? undefined : checkedArm64Efi(o.ipxeArm64);
   const warnings: string[] = [];
   const at = (p: string) => join(o.destdir || "/", p);
   const sbin = at(join(o.prefix, "sbin"));
@@ -111,7 +120,37 @@ function install(o: SelfInstallOptions): { warnings: string[] } {
         `${src} not found: install Debian's ipxe package (apt-get install ipxe) and run self-install again`,
       );
   }
+  if (arm64 !== undefined) {
+    const to = at(join(o.tftproot, IPXE_ARM64));
+    copyFileSync(arm64, to);
+    chmodSync(to, 0o644);
+    o.log(`installed ${arm64} as ${to} (arm64 UEFI nodes)`);
+  }
   return { warnings };
+}
+
+/** The file, if it is an arm64 EFI application; what it is instead, as an error. */
+function checkedArm64Efi(file: string): string {
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(readFileSync(file).subarray(0, ARCH_HEADER_BYTES));
+  } catch (e) {
+    throw new AppError(
+      "NOT_FOUND",
+      `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      "Give the arm64 iPXE EFI binary you built (make bin-arm64-efi/ipxe.efi in ipxe's src)",
+    );
+  }
+  const arch = binaryArch(head);
+  const pe = head[0] === 0x4d && head[1] === 0x5a;
+  if (!pe || arch !== "arm64") {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `${file} is not an arm64 EFI binary (${pe ? `its PE header says ${arch ?? "another architecture"}` : "no PE header"})`,
+      "Give an arm64 iPXE EFI build (make bin-arm64-efi/ipxe.efi in ipxe's src)",
+    );
+  }
+  return file;
 }
 
 /**

@@ -22,6 +22,10 @@ export const createSelfInstallCommand = (ctx: CliContext) =>
         type: "string",
         description: "where Debian's ipxe package keeps its ROMs (default /usr/lib/ipxe)",
       },
+      "ipxe-arm64": {
+        type: "string",
+        description: "an arm64 iPXE EFI binary you built, for arm64 UEFI nodes (Debian's ipxe has none)",
+      },
     },
     async run(a) {
       const [binary, ...rest] = selfCommand();
@@ -37,6 +41,7 @@ export const createSelfInstallCommand = (ctx: CliContext) =>
         prefix: a.prefix ?? "/usr/local",
         tftproot: a.tftproot ?? "/srv/tftp",
         ipxeDir: a["ipxe-dir"] ?? "/usr/lib/ipxe",
+        ipxeArm64: a["ipxe-arm64"],
         log: (line) => ctx.out(line),
       });
       for (const w of warnings) process.stderr.write(`luna: warning: ${w}\n`);
