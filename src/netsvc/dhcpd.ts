@@ -39,6 +39,7 @@ export function renderDhcpd(c: DhcpConfig): string {
     `    filename "${c.bootUrl}";`,
     "  } elsif option client-architecture = 00:07 or option client-architecture = 00:09 {",
     `    filename "${IPXE_EFI}";`,
+    ...arm64Branch(c),
     "  } elsif option client-architecture = 00:0e {",
     "    # OpenPOWER firmware (petitboot) needs no iPXE.",
     "  } else {",
@@ -61,4 +62,14 @@ export function renderDhcpd(c: DhcpConfig): string {
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** arm64 UEFI firmware (option 93 = 11) runs only an arm64 iPXE; the BIOS ROM would be wrong. */
+function arm64Branch(c: DhcpConfig): string[] {
+  return [
+    "  } elsif option client-architecture = 00:0b {",
+    c.arm64
+      ? `    filename "${IPXE_ARM64}";`
+      : "    # arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+  ];
 }

@@ -5,7 +5,7 @@
  * configured here: dnsmasq's DNS and TFTP stay as the site set them.
  */
 import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
-import { IPXE_BIOS, IPXE_EFI } from "./dhcpd.ts";
+import { IPXE_ARM64, IPXE_BIOS, IPXE_EFI } from "./dhcpd.ts";
 
 export function renderDnsmasq(c: DhcpConfig): string {
   const s = c.subnet;
@@ -24,9 +24,10 @@ export function renderDnsmasq(c: DhcpConfig): string {
     "dhcp-match=set:efi64,option:client-arch,7",
     "dhcp-match=set:efi64,option:client-arch,9",
     "dhcp-match=set:openpower,option:client-arch,14",
+    ...arm64Lines(c),
     `dhcp-boot=tag:ipxe,${c.bootUrl}`,
     `dhcp-boot=tag:!ipxe,tag:efi64,${IPXE_EFI},,${c.frontend}`,
-    `dhcp-boot=tag:!ipxe,tag:!efi64,tag:!openpower,${IPXE_BIOS},,${c.frontend}`,
+    `dhcp-boot=tag:!ipxe,tag:!efi64,tag:!openpower,tag:!arm64,${IPXE_BIOS},,${c.frontend}`,
     "# iPXE encapsulated option 175.176 (no-pxedhcp) = 1: iPXE skips its ProxyDHCP wait.",
     "dhcp-option=encap:175,176,1b",
   ];
@@ -40,4 +41,14 @@ export function renderDnsmasq(c: DhcpConfig): string {
     lines.push(`dhcp-host=${h.mac},${h.ip4}${h.ip6 ? `,[${h.ip6}]` : ""},${h.name}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** arm64 UEFI (option 93 = 11) gets the arm64 iPXE when one is installed, never the BIOS ROM. */
+function arm64Lines(c: DhcpConfig): string[] {
+  return [
+    "dhcp-match=set:arm64,option:client-arch,11",
+    c.arm64
+      ? `dhcp-boot=tag:!ipxe,tag:arm64,${IPXE_ARM64},,${c.frontend}`
+      : "# arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+  ];
 }

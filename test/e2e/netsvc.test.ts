@@ -5,9 +5,10 @@
  * runs only after a change, and what is written passes dhcpd, dnsmasq and named-checkconf.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findTool } from "../../src/netsvc/check.ts";
+import { peHeader } from "../helpers/arch-files.ts";
 import { type Sandbox, sandbox } from "../helpers/luna.ts";
 import { SEED } from "./seed-walkthrough.test.ts";
 
@@ -32,6 +33,12 @@ luna otherdev add -n pdu01 -N cluster -i 10.30.250.1 --mac 52:54:00:aa:00:01
 afterAll(async () => {
   await box?.[Symbol.asyncDispose]();
 });
+
+/** A file that reads as an arm64 EFI binary, as self-install --ipxe-arm64 wants. */
+const arm64Efi = () => {
+  writeFileSync(out("ipxe-arm64.efi"), peHeader(0xaa64));
+  return out("ipxe-arm64.efi");
+};
 
 const tool = (name: string, args: string[]) => {
   const bin = findTool(name);
@@ -152,6 +159,35 @@ describe("makedhcp", () => {
     writeFileSync(out("dnsmasq.conf"), r.stdout);
     const t = tool("dnsmasq", ["--test", `--conf-file=${out("dnsmasq.conf")}`]);
     expect(t.out).toContain("syntax check OK");
+  });
+
+  test("arm64 firmware gets the arm64 iPXE once it is in the TFTP root of luna.conf", async () => {
+    const root = out("tftp");
+    writeFileSync(out("luna.conf"), `[tftp]\nroot = "${root}"\n`);
+    const make = () => box.luna(["--config", out("luna.conf"), "cluster", "makedhcp", "--out", "-"]);
+    const without = await make();
+    expect(without.code).toBe(0);
+    expect(without.stdout).toContain(
+      "  } elsif option client-architecture = 00:0b {\n    # arm64 UEFI: no arm64",
+    );
+    const self = await box.luna([
+      "self-install",
+      "--destdir",
+      out("head"),
+      "--tftproot",
+      root,
+      "--ipxe-arm64",
+      arm64Efi(),
+    ]);
+    expect(self.code).toBe(0);
+    // --destdir puts it under the destdir: move it where luna.conf says the TFTP root is.
+    mkdirSync(root, { recursive: true });
+    renameSync(join(out("head"), root, "luna_ipxe_arm64.efi"), join(root, "luna_ipxe_arm64.efi"));
+    const armed = await make();
+    expect(armed.code).toBe(0);
+    expect(armed.stdout).toContain(
+      '  } elsif option client-architecture = 00:0b {\n    filename "luna_ipxe_arm64.efi";\n',
+    );
   });
 });
 

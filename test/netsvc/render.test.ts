@@ -93,3 +93,58 @@ describe("cluster with an IPv6 network on the boot interface", async () => {
     for (const d of six) expectGolden(`netsvc/${d.file}`, d.render(SERIAL));
   });
 });
+
+describe("arm64 UEFI firmware (option 93 = 11)", async () => {
+  const snap = await v4.snapshot();
+  /** The fixture's image, packed once with an arm64 kernel. */
+  const armed = {
+    ...snap,
+    osimages: snap.osimages.map((i) => ({
+      ...i,
+      current: 1,
+      versions: [
+        {
+          version: 1,
+          tarball: "c-1.tar.zst",
+          torrent: "c-1.torrent",
+          infohash: "0",
+          size: 1,
+          created: "",
+          arch: "arm64" as const,
+        },
+      ],
+    })),
+  };
+
+  test("with an arm64 iPXE installed, arm64 firmware gets it and x86 answers stay as they were", () => {
+    const { config, warnings } = dhcpConfig(armed, { arm64Ipxe: true });
+    expect(warnings).toEqual([]);
+    const dhcpd = renderDhcpd(config);
+    expect(dhcpd).toContain(
+      '  } elsif option client-architecture = 00:0b {\n    filename "luna_ipxe_arm64.efi";\n',
+    );
+    expectGolden("netsvc/dhcpd-arm64.conf", dhcpd);
+    const dnsmasq = renderDnsmasq(config);
+    expect(dnsmasq).toContain("\ndhcp-boot=tag:!ipxe,tag:arm64,luna_ipxe_arm64.efi,,10.30.255.254\n");
+    expectGolden("netsvc/dnsmasq-arm64.conf", dnsmasq);
+    // Nothing else moves: the files differ from the x86-only ones in the arm64 lines alone.
+    const plain = dhcpConfig(snap).config;
+    const others = (text: string) => text.split("\n").filter((l) => !/arm64|00:0b/.test(l));
+    expect(others(dhcpd)).toEqual(others(renderDhcpd(plain)));
+    expect(others(dnsmasq)).toEqual(others(renderDnsmasq(plain)));
+  });
+
+  test("without one, arm64 firmware gets no boot file (never the BIOS ROM) and arm64 groups are named", () => {
+    const { config, warnings } = dhcpConfig(armed);
+    expect(config.arm64).toBe(false);
+    expect(warnings).toEqual([
+      "Group 'compute' boots the arm64 image 'compute', but there is no arm64 iPXE: its nodes get no boot " +
+        "file (install one with 'luna self-install --ipxe-arm64 FILE')",
+    ]);
+    const dhcpd = renderDhcpd(config);
+    const branch = dhcpd.slice(dhcpd.indexOf("00:0b {"), dhcpd.indexOf("00:0e {"));
+    expect(branch).not.toContain("filename");
+    expect(renderDnsmasq(config)).not.toContain("luna_ipxe_arm64.efi");
+    expect(dhcpConfig(snap).warnings).toEqual([]); // an x86 cluster hears nothing about arm64
+  });
+});

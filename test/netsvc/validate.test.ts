@@ -61,6 +61,19 @@ describe("generated configs pass the real tools", () => {
     expect(r.code).toBe(0);
   });
 
+  test("dhcpd -t and dnsmasq --test accept the files with the arm64 iPXE answer", () => {
+    const arm = { ...config, arm64: true };
+    const dhcpd = tool("dhcpd", ["-t", "-4", "-cf", file("dhcpd-arm64.conf", renderDhcpd(arm))]);
+    expect(dhcpd.out).not.toContain("rror");
+    expect(dhcpd.code).toBe(0);
+    const dnsmasq = tool("dnsmasq", [
+      "--test",
+      `--conf-file=${file("dnsmasq-arm64.conf", renderDnsmasq(arm))}`,
+    ]);
+    expect(dnsmasq.out).toContain("syntax check OK");
+    expect(dnsmasq.code).toBe(0);
+  });
+
   test("named-checkconf -z loads every zone through the include; named-checkzone accepts each", () => {
     const bind = bindZones(dnsZones(snap, { frontendName: "head" }).zones);
     for (const d of bind.docs) file(d.file, d.render(2026010100));

@@ -4,6 +4,7 @@
  * (--dry-run), print it (--out -) or install it atomically, and restart or reload the service
  * (--reload) only when a file really changed.
  */
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, join } from "node:path";
 import type { ArgsDef } from "citty";
@@ -13,7 +14,7 @@ import { dnsZones } from "../../domain/netsvc/dns.ts";
 import { type ClusterSnapshot, isHostName, loadSnapshot } from "../../domain/netsvc/netdata.ts";
 import { bindZones, renderNamedInclude } from "../../netsvc/bind.ts";
 import { type Checker, checkText } from "../../netsvc/check.ts";
-import { renderDhcpd } from "../../netsvc/dhcpd.ts";
+import { IPXE_ARM64, renderDhcpd } from "../../netsvc/dhcpd.ts";
 import { renderDnsmasq } from "../../netsvc/dnsmasq.ts";
 import { applyChanges, compareFiles, type FileChange, type OutFile, staleFiles } from "../../netsvc/files.ts";
 import { mergeHostsBlock, renderHosts } from "../../netsvc/hosts.ts";
@@ -88,8 +89,9 @@ function emit(ctx: CliContext, a: Record<string, unknown>, o: Output): void {
   else ctx.out(`Ran ${reloadService(o.service, opt(a.service))}`);
 }
 
-function dhcpText(s: ClusterSnapshot, format: "dhcpd" | "dnsmasq") {
-  const { config, warnings } = dhcpConfig(s);
+function dhcpText(s: ClusterSnapshot, format: "dhcpd" | "dnsmasq", tftpRoot: string) {
+  // arm64 firmware is answered only when the operator installed an arm64 iPXE (self-install).
+  const { config, warnings } = dhcpConfig(s, { arm64Ipxe: existsSync(join(tftpRoot, IPXE_ARM64)) });
   return { config, warnings, text: format === "dhcpd" ? renderDhcpd(config) : renderDnsmasq(config) };
 }
 
@@ -120,14 +122,14 @@ export const clusterNetVerbs = (ctx: CliContext) => ({
         const store = await ctx.store();
         let snap = await loadSnapshot(store);
         if (moving) snap = withPlan(snap, planDhcpRange(snap, req));
-        let built = dhcpText(snap, format);
+        let built = dhcpText(snap, format, ctx.config.tftp.root);
         const tool = format === "dhcpd" ? "dhcpd" : "dnsmasq";
         // Check before storing a new range: a file the daemon rejects must not leave one behind.
         checkText(tool, built.text);
         const checked = built.text;
         if (moving && !a["dry-run"]) {
           await ctx.write((tx) => setDhcpRange(tx, req));
-          built = dhcpText(await loadSnapshot(store), format);
+          built = dhcpText(await loadSnapshot(store), format, ctx.config.tftp.root);
         }
         warn(built.warnings);
         const path = opt(a.out) ?? DHCP_OUT[format];

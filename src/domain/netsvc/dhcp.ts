@@ -143,6 +143,8 @@ export interface DhcpConfig {
   /** IPv6 networks on the boot interfaces of nodes booting from the DHCP network */
   subnets6: { name: string; network: string; prefix: number }[];
   hosts: DhcpHost[];
+  /** whether the arm64 iPXE build is installed: without it arm64 firmware gets no boot file */
+  arm64: boolean;
 }
 
 /**
@@ -152,7 +154,10 @@ export interface DhcpConfig {
  * which paired the boot MAC with another NIC's address). A MAC or name seen twice keeps its
  * first entry and is reported.
  */
-export function dhcpConfig(s: ClusterSnapshot): { config: DhcpConfig; warnings: string[] } {
+export function dhcpConfig(
+  s: ClusterSnapshot,
+  o: { arm64Ipxe?: boolean } = {},
+): { config: DhcpConfig; warnings: string[] } {
   const { cluster } = s;
   const net = s.networks.find((n) => n.id === cluster.dhcp_net);
   if (!net || !cluster.dhcp_range_start || !cluster.dhcp_range_end) {
@@ -183,6 +188,7 @@ export function dhcpConfig(s: ClusterSnapshot): { config: DhcpConfig; warnings: 
     const ip4 = dev.connected[net.id];
     if (dev.mac && ip4) add({ name: dev.name, mac: dev.mac, ip4 });
   }
+  if (!o.arm64Ipxe) warnings.push(...arm64Unbootable(s));
   const cidr = cidrOf(net);
   if (!cluster.frontend_address || !contains(cidr, cluster.frontend_address)) {
     warnings.push(`The frontend address '${cluster.frontend_address}' is not in network '${net.name}'`);
@@ -202,7 +208,24 @@ export function dhcpConfig(s: ClusterSnapshot): { config: DhcpConfig; warnings: 
       },
       subnets6: [...v6.values()].map((n) => ({ name: n.name, network: n.network, prefix: n.prefix })),
       hosts,
+      arm64: o.arm64Ipxe === true,
     },
     warnings,
   };
+}
+
+/** Groups whose image boots an arm64 kernel (recorded by pack) cannot boot without an arm64 iPXE. */
+function arm64Unbootable(s: ClusterSnapshot): string[] {
+  const arm64 = new Map(
+    s.osimages
+      .filter((i) => i.versions.find((v) => v.version === i.current)?.arch === "arm64")
+      .map((i) => [i.id, i.name]),
+  );
+  return s.groups
+    .filter((g) => arm64.has(g.osimage))
+    .map(
+      (g) =>
+        `Group '${g.name}' boots the arm64 image '${arm64.get(g.osimage)}', but there is no arm64 iPXE: ` +
+        "its nodes get no boot file (install one with 'luna self-install --ipxe-arm64 FILE')",
+    );
 }

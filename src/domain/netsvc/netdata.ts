@@ -1,10 +1,20 @@
 /**
  * A read-only snapshot of everything the network services and power control work from
- * (cluster, networks, groups, nodes, switches, other devices, BMC setups), loaded once so the
+ * (cluster, networks, groups, nodes, switches, other devices, BMC setups, images), loaded once so the
  * DHCP, DNS and power rules work on plain objects and stay pure.
  */
 import { requireCluster } from "../common.ts";
-import type { BmcSetup, Cluster, Group, GroupInterface, Network, Node, OtherDev, Switch } from "../model.ts";
+import type {
+  BmcSetup,
+  Cluster,
+  Group,
+  GroupInterface,
+  Network,
+  Node,
+  OsImage,
+  OtherDev,
+  Switch,
+} from "../model.ts";
 import type { StoreReader } from "../store.ts";
 
 export interface ClusterSnapshot {
@@ -15,6 +25,7 @@ export interface ClusterSnapshot {
   switches: Switch[];
   otherdevs: OtherDev[];
   bmcsetups: BmcSetup[];
+  osimages: OsImage[];
 }
 
 export async function loadSnapshot(tx: StoreReader): Promise<ClusterSnapshot> {
@@ -26,6 +37,7 @@ export async function loadSnapshot(tx: StoreReader): Promise<ClusterSnapshot> {
     switches: await tx.list("switch"),
     otherdevs: await tx.list("otherdev"),
     bmcsetups: await tx.list("bmcsetup"),
+    osimages: await tx.list("osimage"),
   };
 }
 
