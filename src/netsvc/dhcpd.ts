@@ -1,12 +1,13 @@
 /**
  * ISC dhcpd configuration (dhcpd.conf(5)) from the cluster's DHCP settings: one subnet with the
  * discovery range, the iPXE chain (iPXE itself gets the boot URL, a PXE ROM gets the iPXE
- * build for its architecture over TFTP) and a fixed lease per known MAC. Pure: the same input
- * gives the same bytes, so an unchanged cluster leaves the file (and the service) alone.
+ * build for its architecture over TFTP, UEFI HTTP boot gets its URL from the daemon) and a
+ * fixed lease per known MAC. Pure: the same input gives the same bytes, so an unchanged
+ * cluster leaves the file (and the service) alone.
  */
 import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
 
-/** The iPXE builds luna ships for TFTP, by firmware. */
+/** The iPXE builds luna ships (TFTP, and HTTP from the daemon's /ipxe/), by firmware. */
 export const IPXE_EFI = "luna_ipxe.efi";
 export const IPXE_BIOS = "luna_undionly.kpxe";
 /** arm64 UEFI: Debian's ipxe has no arm64 build, so the operator supplies one (self-install --ipxe-arm64). */
@@ -37,6 +38,11 @@ export function renderDhcpd(c: DhcpConfig): string {
     "  option ipxe.no-pxedhcp 1;",
     '  if exists user-class and option user-class = "iPXE" {',
     `    filename "${c.bootUrl}";`,
+    '  } elsif substring(option vendor-class-identifier, 0, 10) = "HTTPClient" and option client-architecture = 00:10 {',
+    "    # UEFI HTTP boot, x86-64 (option 93 = 16): the iPXE build by URL from the daemon, no TFTP.",
+    '    # The firmware ignores an offer that does not carry option 60 "HTTPClient" back.',
+    '    option vendor-class-identifier "HTTPClient";',
+    `    filename "${c.ipxeFolderUrl}${IPXE_EFI}";`,
     "  } elsif option client-architecture = 00:07 or option client-architecture = 00:09 {",
     `    filename "${IPXE_EFI}";`,
     ...arm64Branch(c),

@@ -1,7 +1,7 @@
 /**
  * dnsmasq configuration (conf-file syntax, dnsmasq(8)) from the same DHCP settings as dhcpd:
- * the discovery range, iPXE detection, fixed leases, and for IPv6 networks on the boot
- * interfaces router advertisements plus DHCPv6 for the nodes' own addresses. Only DHCP is
+ * the discovery range, iPXE detection, UEFI HTTP boot, fixed leases, and for IPv6 networks on
+ * the boot interfaces router advertisements plus DHCPv6 for the nodes' own addresses. Only DHCP is
  * configured here: dnsmasq's DNS and TFTP stay as the site set them.
  */
 import type { DhcpConfig } from "../domain/netsvc/dhcp.ts";
@@ -25,9 +25,15 @@ export function renderDnsmasq(c: DhcpConfig): string {
     "dhcp-match=set:efi64,option:client-arch,9",
     "dhcp-match=set:openpower,option:client-arch,14",
     ...arm64Lines(c),
+    '# UEFI HTTP boot, x86-64 (option 93 = 16, option 60 "HTTPClient..."): the iPXE build by URL',
+    '# from the daemon, no TFTP. The firmware ignores an offer without option 60 "HTTPClient".',
+    "dhcp-match=set:efi64http,option:client-arch,16",
+    "dhcp-vendorclass=set:httpclient,HTTPClient",
+    "dhcp-option-force=tag:efi64http,tag:httpclient,option:vendor-class,HTTPClient",
     `dhcp-boot=tag:ipxe,${c.bootUrl}`,
+    `dhcp-boot=tag:!ipxe,tag:efi64http,tag:httpclient,${c.ipxeFolderUrl}${IPXE_EFI}`,
     `dhcp-boot=tag:!ipxe,tag:efi64,${IPXE_EFI},,${c.frontend}`,
-    `dhcp-boot=tag:!ipxe,tag:!efi64,tag:!openpower,tag:!arm64,${IPXE_BIOS},,${c.frontend}`,
+    `dhcp-boot=tag:!ipxe,tag:!efi64,tag:!efi64http,tag:!openpower,tag:!arm64,${IPXE_BIOS},,${c.frontend}`,
     "# iPXE encapsulated option 175.176 (no-pxedhcp) = 1: iPXE skips its ProxyDHCP wait.",
     "dhcp-option=encap:175,176,1b",
   ];

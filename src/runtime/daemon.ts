@@ -52,6 +52,8 @@ export function httpService(
         counters,
         tracker,
         bySwitch: findBySwitchPort,
+        // UEFI HTTP boot fetches the same iPXE builds TFTP serves, whether or not TFTP is on.
+        ipxeDir: o.config.tftp.root,
       });
       // reusePort off (Elysia turns it on): a second daemon on the same port must fail, not share it.
       server = app.listen({ hostname: o.host, port: o.port, reusePort: false });

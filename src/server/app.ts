@@ -1,7 +1,7 @@
 /**
- * The node-facing HTTP app (Elysia): `/luna`, `/boot/*`, `/torrents/*`. Built from options so
- * tests drive it through `app.handle(new Request("http://localhost/..."))` and the daemon
- * listens with it; the tracker joins here with the image pipeline.
+ * The node-facing HTTP app (Elysia): `/luna`, `/boot/*`, `/torrents/*`, `/ipxe/*`. Built from
+ * options so tests drive it through `app.handle(new Request("http://localhost/..."))` and the
+ * daemon listens with it; the tracker joins here with the image pipeline.
  */
 
 import { join } from "node:path";
@@ -21,28 +21,40 @@ export interface TrackerHandler {
 }
 
 export type AppOptions = Omit<LunaRouteOptions, "statuses" | "counters" | "unknownLog"> &
-  Partial<Pick<LunaRouteOptions, "statuses" | "counters" | "unknownLog">> & { tracker?: TrackerHandler };
+  Partial<Pick<LunaRouteOptions, "statuses" | "counters" | "unknownLog">> & {
+    tracker?: TrackerHandler;
+    /** the folder `/ipxe/*` serves (the iPXE builds, for UEFI HTTP boot); none: 404 */
+    ipxeDir?: string;
+  };
+
+type Folder = "boot" | "torrents" | "ipxe";
 
 export function createApp(options: AppOptions) {
-  const o: LunaRouteOptions & { tracker?: TrackerHandler } = {
+  const o: LunaRouteOptions & Pick<AppOptions, "tracker" | "ipxeDir"> = {
     ...options,
     statuses: options.statuses ?? createStatusBatcher(options.store),
     counters: options.counters ?? { installRefused: 0, unknownNodes: 0, statusReports: 0 },
     unknownLog: options.unknownLog ?? rateLimitedUnknownLog(options.log, () => options.now().getTime()),
   };
   const ctx = { files: createFileOpener(), log: o.log };
-  const file = async (folder: string, rawName: string, request: Request) =>
-    serveFile(
+  // The iPXE builds sit outside the cluster path (self-install puts them in the TFTP root).
+  const folderPath = async (folder: Folder) =>
+    folder === "ipxe" ? o.ipxeDir : join((await requireCluster(o.store)).path, folder);
+  const file = async (folder: Folder, rawName: string, request: Request) => {
+    const dir = await folderPath(folder);
+    if (dir === undefined) return text("not found\n", 404);
+    return serveFile(
       {
-        folder: join((await requireCluster(o.store)).path, folder),
+        folder: dir,
         rawName,
         range: request.headers.get("range"),
         head: request.method === "HEAD",
       },
       ctx,
     );
+  };
   const files =
-    (folder: "boot" | "torrents") =>
+    (folder: Folder) =>
     ({ params, request }: { params: Record<string, string>; request: Request }) =>
       file(folder, params["*"] ?? "", request);
   return (
@@ -53,8 +65,8 @@ export function createApp(options: AppOptions) {
       .onRequest(({ request }) => {
         if (request.method !== "HEAD") return;
         const path = new URL(request.url).pathname;
-        const m = /^\/(boot|torrents)\/(.*)$/.exec(path);
-        if (m) return file(m[1] as string, m[2] as string, request);
+        const m = /^\/(boot|torrents|ipxe)\/(.*)$/.exec(path);
+        if (m) return file(m[1] as Folder, m[2] as string, request);
         // Elysia would run the GET handler for HEAD: a discovery or an announce with its effects.
         if (path === "/luna" || path === "/announce" || path === "/scrape") {
           return new Response(null, { status: 405, headers: { allow: "GET" } });
@@ -82,6 +94,7 @@ export function createApp(options: AppOptions) {
       )
       .get("/boot/*", files("boot"))
       .get("/torrents/*", files("torrents"))
+      .get("/ipxe/*", files("ipxe"))
   );
 }
 

@@ -32,6 +32,8 @@ export const statusUrl = (e: Endpoint, node: string, token?: string): string =>
   `${installUrl(e, node, token)}&status=`;
 export const bootFileUrl = (e: Endpoint, file: string): string =>
   `${baseUrl(e)}/boot/${encodeURIComponent(file)}`;
+/** The folder of iPXE builds for firmware that fetches over HTTP (UEFI HTTP boot), with the slash. */
+export const ipxeFolderUrl = (e: Endpoint): string => `${baseUrl(e)}/ipxe/`;
 export const torrentFileUrl = (e: Endpoint, file: string): string =>
   `${baseUrl(e)}/torrents/${encodeURIComponent(file)}`;
 export const announceUrl = (e: Endpoint): string => `${baseUrl(e)}/announce`;

@@ -5,7 +5,7 @@
  * object the dhcpd and dnsmasq renderers take.
  */
 
-import { bootStepUrl, endpointOf } from "../boot/urls.ts";
+import { bootStepUrl, endpointOf, ipxeFolderUrl } from "../boot/urls.ts";
 import { AppError } from "../errors.ts";
 import type { Cluster, Network } from "../model.ts";
 import { canonicalIp, cidrText, contains, netmask, networkAddress, parseIp } from "../net/ip.ts";
@@ -136,6 +136,8 @@ export interface DhcpHost {
 export interface DhcpConfig {
   /** what iPXE is told to chain to */
   bootUrl: string;
+  /** where UEFI HTTP boot fetches the iPXE builds (the daemon's /ipxe/ route), with the slash */
+  ipxeFolderUrl: string;
   frontend: string;
   domain: string;
   leaseSeconds: number;
@@ -196,6 +198,7 @@ export function dhcpConfig(
   return {
     config: {
       bootUrl: bootStepUrl(endpointOf(cluster)),
+      ipxeFolderUrl: ipxeFolderUrl(endpointOf(cluster)),
       frontend: cluster.frontend_address,
       domain: net.name,
       leaseSeconds: 28800,
