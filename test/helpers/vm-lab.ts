@@ -1,13 +1,25 @@
 /**
- * The real-boot test's lab: one network namespace holding a bridge with the head node's
- * addresses and a tap device per VM, dnsmasq serving DHCP from a given config, and qemu (TCG)
- * VMs that network-boot through their iPXE option ROM. Every address exists only inside the
+ * The real-boot tests' lab: one network namespace holding a bridge with the head node's
+ * addresses and a tap device per VM, a DHCP server from a given config, and qemu (TCG) VMs
+ * that network-boot: BIOS through qemu's iPXE option ROM, or UEFI (OVMF, Secure Boot off)
+ * through the firmware's own PXE or HTTP boot. Every address exists only inside the
  * namespace (no default route, no uplink), and every process and the namespace itself are
  * removed by `destroy`, after success or failure.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { $ } from "bun";
+
+/**
+ * How a VM boots: `bios` is SeaBIOS with qemu's iPXE ROM (iPXE from the first DHCP answer);
+ * `uefi-pxe` is OVMF's PXE over its own virtio-net driver (option 93 = 7, the iPXE EFI build
+ * over TFTP); `uefi-http` is OVMF's HTTP boot only (option 93 = 16, no TFTP at all).
+ */
+export type Firmware = "bios" | "uefi-pxe" | "uefi-http";
+
+const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+/** the empty variable store: no keys enrolled, so Secure Boot is off */
+const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
 export interface LabVm {
   name: string;
@@ -24,7 +36,7 @@ export interface Lab extends AsyncDisposable {
     argv: string[],
     o: { log: string; env?: Record<string, string | undefined> },
   ): ReturnType<typeof Bun.spawn>;
-  startVm(name: string, mac: string): LabVm;
+  startVm(name: string, mac: string, firmware?: Firmware): LabVm;
   destroy(): Promise<void>;
 }
 
@@ -42,11 +54,13 @@ export interface LabOptions {
 }
 
 /** Tools the lab needs, with the Debian package that has each; empty when all are there. */
-export function missingTools(): string[] {
+export function missingTools(o: { uefi?: boolean } = {}): string[] {
   const need: Record<string, string> = {
     "qemu-system-x86_64": "qemu-system-x86",
     dnsmasq: "dnsmasq-base",
     debootstrap: "debootstrap",
+    // the UEFI run serves DHCP with ISC dhcpd (makedhcp's default format)
+    ...(o.uefi ? { dhcpd: "isc-dhcp-server" } : {}),
     ip: "iproute2",
     tc: "iproute2",
   };
@@ -54,6 +68,8 @@ export function missingTools(): string[] {
     .filter(([bin]) => !Bun.which(bin, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` }))
     .map(([bin, pkg]) => `${bin} (${pkg})`);
   if (!existsSync("/usr/lib/ipxe/qemu/efi-virtio.rom")) missing.push("iPXE ROMs for qemu (ipxe-qemu)");
+  if (!existsSync("/usr/lib/ipxe/ipxe.efi")) missing.push("iPXE builds (ipxe)");
+  if (o.uefi && !existsSync(OVMF_CODE)) missing.push(`${OVMF_CODE} (ovmf)`);
   if (!existsSync("/dev/net/tun")) missing.push("/dev/net/tun");
   return missing;
 }
@@ -118,18 +134,20 @@ export async function createLab(o: LabOptions): Promise<Lab> {
   return {
     ns,
     spawn,
-    startVm(name, mac) {
+    startVm(name, mac, firmware = "bios") {
       taps++;
       const tap = `tap${taps}`;
       const console = join(o.dir, `${name}.console`);
       const proc = spawn(
         [
           "qemu-system-x86_64",
-          ...["-accel", "tcg", "-m", String(o.memoryMB), "-boot", "n", "-no-reboot"],
+          ...["-accel", "tcg", "-m", String(o.memoryMB), "-no-reboot"],
           ...["-name", name, "-display", "none", "-monitor", "none", "-serial", `file:${console}`],
           // The node side is only this tap on the lab's bridge: never qemu's user-mode network.
           ...["-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`],
-          ...["-device", `virtio-net-pci,netdev=n0,mac=${mac}`],
+          ...(firmware === "bios"
+            ? ["-boot", "n", "-device", `virtio-net-pci,netdev=n0,mac=${mac}`]
+            : uefiArgs(firmware, mac, join(o.dir, `${name}.vars.fd`))),
         ],
         { log: join(o.dir, `${name}.qemu.log`) },
       );
@@ -138,6 +156,26 @@ export async function createLab(o: LabOptions): Promise<Lab> {
     destroy,
     [Symbol.asyncDispose]: destroy,
   };
+}
+
+/**
+ * OVMF with a VM's own copy of the empty variable store, booting from the NIC first. The NIC
+ * gets no option ROM (romfile=), so OVMF's own virtio-net driver, PXE and HTTP boot run, as
+ * on a server's firmware, not iPXE's. IPv4 only; the HTTP VM has PXE switched off, so its
+ * firmware offers HTTP boot alone (fw_cfg knobs, edk2 OvmfPkg/RUNTIME_CONFIG.md).
+ */
+function uefiArgs(firmware: Exclude<Firmware, "bios">, mac: string, vars: string): string[] {
+  copyFileSync(OVMF_VARS, vars);
+  const knobs = ["IPv6Support=no", ...(firmware === "uefi-http" ? ["IPv4PXESupport=no"] : [])];
+  return [
+    ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`],
+    ...["-drive", `if=pflash,format=raw,unit=1,file=${vars}`],
+    ...knobs.flatMap((k) => {
+      const [key, value] = k.split("=");
+      return ["-fw_cfg", `name=opt/org.tianocore/${key},string=${value}`];
+    }),
+    ...["-device", `virtio-net-pci,netdev=n0,mac=${mac},romfile=,bootindex=1`],
+  ];
 }
 
 /** The last lines of a file that may not exist yet, for failure reports. */
