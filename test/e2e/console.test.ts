@@ -16,38 +16,9 @@ import type { Socket } from "bun";
 import { freeUdpPort, type IpmiSim, loopbackBmcCluster, startIpmiSim } from "../helpers/ipmi-sim.ts";
 import { lunaBinary, type Sandbox, sandbox } from "../helpers/luna.ts";
 import { type RedfishBmc, startRedfishBmc } from "../helpers/redfish-bmc.ts";
+import { streamText } from "../helpers/stream-text.ts";
 
 const PASSWORD = "s3cret-sol";
-
-/** Text of a stream as it arrives, with a wait for a piece of it. */
-function watch(stream: ReadableStream<Uint8Array>) {
-  let text = "";
-  let ended = false;
-  let wake = () => {};
-  (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      wake();
-    }
-    ended = true;
-    wake();
-  })();
-  return {
-    text: () => text,
-    async until(piece: string, ms = 15_000): Promise<void> {
-      const deadline = AbortSignal.timeout(ms);
-      while (!text.includes(piece)) {
-        if (ended || deadline.aborted)
-          throw new Error(`never saw ${JSON.stringify(piece)} in ${JSON.stringify(text)}`);
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          deadline.addEventListener("abort", () => resolve(), { once: true });
-        });
-      }
-    },
-  };
-}
 
 /** A TCP server ipmi_sim connects its SOL to: the node's serial port, as the test sees it. */
 function serialLine() {
@@ -177,8 +148,8 @@ describe("IPMI Serial-over-LAN against ipmi_sim", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const out = watch(proc.stdout);
-    const err = watch(proc.stderr);
+    const out = streamText(proc.stdout);
+    const err = streamText(proc.stderr);
     try {
       await out.until("SOL Session operational");
       const line = await serial1.socket;
