@@ -33,7 +33,12 @@ export const ref = (name: string | null): string => (name ? `[${name}]` : "-");
 
 /** Age as H:MM:SS, or Dd H:MM:SS past a day (the original dropped whole days). */
 export function age(since: string, now: Date): string {
-  const total = Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000));
+  return duration((now.getTime() - Date.parse(since)) / 1000);
+}
+
+/** A span of seconds as H:MM:SS, or Dd H:MM:SS past a day. */
+export function duration(seconds: number): string {
+  const total = Math.max(0, Math.floor(seconds));
   const d = Math.floor(total / 86400);
   const h = Math.floor((total % 86400) / 3600);
   const m = String(Math.floor((total % 3600) / 60)).padStart(2, "0");

@@ -6,12 +6,11 @@ import { renderNodeBoot } from "../../domain/boot/ipxe.ts";
 import { mustGet } from "../../domain/common.ts";
 import { AppError } from "../../domain/errors.ts";
 import { expandHostlist } from "../../domain/net/hostlist.ts";
-import { nodeAddresses } from "../../domain/node.ts";
-import { downloadProgress, latestRun } from "../../domain/status.ts";
 import { nameArgs, nameOf } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { age, table } from "../render.ts";
 import { jsonArg, verb } from "../verb.ts";
+import { loadStatusRows, parseInterval, watchStatus } from "./node-watch.ts";
 
 /** The iPXE boot script or the install script the daemon would serve to a node. */
 export async function printScript(ctx: CliContext, name: string, type: string): Promise<void> {
@@ -28,23 +27,44 @@ export const nodeBootVerbs = (ctx: CliContext) => ({
     verb({
       noun: "node",
       name: "status",
-      description: "show the stages of each node's latest boot with their age (all nodes without a hostlist)",
-      args: { ...nameArgs("node"), ...jsonArg },
+      description:
+        "show the stages of each node's latest boot with their age (all nodes without a hostlist); -w redraws every second",
+      args: {
+        ...nameArgs("node"),
+        ...jsonArg,
+        watch: {
+          type: "boolean",
+          alias: ["w"],
+          description:
+            "watch: redraw in place with download %, peers and a summary until Ctrl-C; when not a terminal, print changes as timestamped lines; with --json one JSON object per line per round",
+        },
+        interval: {
+          type: "string",
+          description: "with --watch: seconds between rounds (0.2-3600, default 1)",
+        },
+      },
       async run(a) {
-        const store = await ctx.store();
         const list = a.name ?? a.target;
+        if (a.interval !== undefined && !a.watch)
+          throw new AppError(
+            "INVALID_ARGUMENT",
+            "Option '--interval' goes with --watch",
+            "luna node status -w --interval 2",
+          );
+        if (a.watch) {
+          const interval = parseInterval(a.interval);
+          return watchStatus(ctx, {
+            names: list ? expandHostlist(list) : undefined,
+            interval,
+            json: a.json === true,
+          });
+        }
+        const store = await ctx.store();
         const nodes = list
           ? await Promise.all(expandHostlist(list).map((n) => mustGet(store, "node", n)))
           : await store.list("node");
         const now = ctx.now();
-        const peers = await store.list("peer");
-        const runs = nodes.map((n) => ({
-          name: n.name,
-          status: n.status,
-          stages: latestRun(n),
-          download:
-            n.status?.step === "install.download" ? downloadProgress(nodeAddresses(n), peers) : undefined,
-        }));
+        const runs = await loadStatusRows(store, nodes, now);
         if (a.json) return ctx.json(runs);
         ctx.out(
           table(
