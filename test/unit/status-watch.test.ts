@@ -22,7 +22,13 @@ const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 /** A node with an address and the given stages reported at the given seconds after T0. */
 function node(name: string, ip: string, stages: [string, number][] = []): Node {
-  const bare = { id: name, name, interfaces: { eth0: { ip4: ip } }, status: null } as unknown as Node;
+  const bare = {
+    id: name,
+    name,
+    interfaces: { eth0: { ip4: ip } },
+    status: null,
+    history: [],
+  } as unknown as Node;
   return stages.reduce((n, [step, s]) => withStatus(n, step, at(s)), bare);
 }
 
