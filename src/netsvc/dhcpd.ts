@@ -70,12 +70,23 @@ export function renderDhcpd(c: DhcpConfig): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** arm64 UEFI firmware (option 93 = 11) runs only an arm64 iPXE; the BIOS ROM would be wrong. */
+/**
+ * arm64 UEFI firmware runs only an arm64 iPXE (the BIOS ROM of the else branch would be wrong):
+ * over TFTP for PXE (option 93 = 11), by URL for UEFI HTTP boot (option 93 = 19, HTTPClient).
+ */
 function arm64Branch(c: DhcpConfig): string[] {
+  if (!c.arm64) {
+    return [
+      "  } elsif option client-architecture = 00:0b or option client-architecture = 00:13 {",
+      "    # arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+    ];
+  }
   return [
-    "  } elsif option client-architecture = 00:0b {",
-    c.arm64
-      ? `    filename "${IPXE_ARM64}";`
-      : "    # arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+    '  } elsif substring(option vendor-class-identifier, 0, 10) = "HTTPClient" and option client-architecture = 00:13 {',
+    "    # UEFI HTTP boot, arm64 (option 93 = 19): the arm64 iPXE by URL from the daemon.",
+    '    option vendor-class-identifier "HTTPClient";',
+    `    filename "${c.ipxeFolderUrl}${IPXE_ARM64}";`,
+    "  } elsif option client-architecture = 00:0b or option client-architecture = 00:13 {",
+    `    filename "${IPXE_ARM64}";`,
   ];
 }

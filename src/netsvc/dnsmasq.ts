@@ -49,12 +49,22 @@ export function renderDnsmasq(c: DhcpConfig): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** arm64 UEFI (option 93 = 11) gets the arm64 iPXE when one is installed, never the BIOS ROM. */
+/**
+ * arm64 UEFI (option 93 = 11 PXE, 19 HTTP boot) gets the arm64 iPXE when one is installed, over
+ * TFTP or by URL from the daemon, and never the BIOS ROM.
+ */
 function arm64Lines(c: DhcpConfig): string[] {
+  const match = ["dhcp-match=set:arm64,option:client-arch,11", "dhcp-match=set:arm64,option:client-arch,19"];
+  if (!c.arm64)
+    return [
+      ...match,
+      "# arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+    ];
   return [
-    "dhcp-match=set:arm64,option:client-arch,11",
-    c.arm64
-      ? `dhcp-boot=tag:!ipxe,tag:arm64,${IPXE_ARM64},,${c.frontend}`
-      : "# arm64 UEFI: no arm64 iPXE is installed (luna self-install --ipxe-arm64 FILE), so no boot file.",
+    ...match,
+    "dhcp-match=set:arm64http,option:client-arch,19",
+    "dhcp-option-force=tag:arm64http,tag:httpclient,option:vendor-class,HTTPClient",
+    `dhcp-boot=tag:!ipxe,tag:arm64http,tag:httpclient,${c.ipxeFolderUrl}${IPXE_ARM64}`,
+    `dhcp-boot=tag:!ipxe,tag:arm64,tag:!httpclient,${IPXE_ARM64},,${c.frontend}`,
   ];
 }

@@ -168,7 +168,7 @@ describe("makedhcp", () => {
     const without = await make();
     expect(without.code).toBe(0);
     expect(without.stdout).toContain(
-      "  } elsif option client-architecture = 00:0b {\n    # arm64 UEFI: no arm64",
+      "  } elsif option client-architecture = 00:0b or option client-architecture = 00:13 {\n    # arm64 UEFI: no arm64",
     );
     const self = await box.luna([
       "self-install",
@@ -186,7 +186,7 @@ describe("makedhcp", () => {
     const armed = await make();
     expect(armed.code).toBe(0);
     expect(armed.stdout).toContain(
-      '  } elsif option client-architecture = 00:0b {\n    filename "luna_ipxe_arm64.efi";\n',
+      'option client-architecture = 00:13 {\n    filename "luna_ipxe_arm64.efi";\n',
     );
   });
 });

@@ -94,7 +94,7 @@ describe("cluster with an IPv6 network on the boot interface", async () => {
   });
 });
 
-describe("arm64 UEFI firmware (option 93 = 11)", async () => {
+describe("arm64 UEFI firmware (option 93 = 11, and 19 for HTTP boot)", async () => {
   const snap = await v4.snapshot();
   /** The fixture's image, packed once with an arm64 kernel. */
   const armed = {
@@ -121,16 +121,25 @@ describe("arm64 UEFI firmware (option 93 = 11)", async () => {
     expect(warnings).toEqual([]);
     const dhcpd = renderDhcpd(config);
     expect(dhcpd).toContain(
-      '  } elsif option client-architecture = 00:0b {\n    filename "luna_ipxe_arm64.efi";\n',
+      '  } elsif option client-architecture = 00:0b or option client-architecture = 00:13 {\n    filename "luna_ipxe_arm64.efi";\n',
     );
+    expect(dhcpd).toContain('    filename "http://10.30.255.254:7050/ipxe/luna_ipxe_arm64.efi";\n');
     expectGolden("netsvc/dhcpd-arm64.conf", dhcpd);
     const dnsmasq = renderDnsmasq(config);
-    expect(dnsmasq).toContain("\ndhcp-boot=tag:!ipxe,tag:arm64,luna_ipxe_arm64.efi,,10.30.255.254\n");
+    expect(dnsmasq).toContain(
+      "\ndhcp-boot=tag:!ipxe,tag:arm64,tag:!httpclient,luna_ipxe_arm64.efi,,10.30.255.254\n",
+    );
+    expect(dnsmasq).toContain(
+      "\ndhcp-boot=tag:!ipxe,tag:arm64http,tag:httpclient,http://10.30.255.254:7050/ipxe/luna_ipxe_arm64.efi\n",
+    );
     expectGolden("netsvc/dnsmasq-arm64.conf", dnsmasq);
-    // Nothing else moves: the files differ from the x86-only ones in the arm64 lines alone.
+    // Nothing else moves: the files differ from the x86-only ones in the arm64 parts alone.
     const plain = dhcpConfig(snap).config;
-    const others = (text: string) => text.split("\n").filter((l) => !/arm64|00:0b/.test(l));
-    expect(others(dhcpd)).toEqual(others(renderDhcpd(plain)));
+    const branchless = (text: string) =>
+      text.replace(/( = 00:09 \{\n.*\n)[\s\S]*?( {2}\} elsif .* = 00:0e \{)/, "$1$2");
+    expect(branchless(dhcpd)).toBe(branchless(renderDhcpd(plain)));
+    expect(branchless(dhcpd)).not.toContain("arm64");
+    const others = (text: string) => text.split("\n").filter((l) => !l.includes("arm64"));
     expect(others(dnsmasq)).toEqual(others(renderDnsmasq(plain)));
   });
 
@@ -142,7 +151,8 @@ describe("arm64 UEFI firmware (option 93 = 11)", async () => {
         "file (install one with 'luna self-install --ipxe-arm64 FILE')",
     ]);
     const dhcpd = renderDhcpd(config);
-    const branch = dhcpd.slice(dhcpd.indexOf("00:0b {"), dhcpd.indexOf("00:0e {"));
+    const branch = dhcpd.slice(dhcpd.indexOf("00:0b or"), dhcpd.indexOf("00:0e {"));
+    expect(branch).toStartWith("00:0b or option client-architecture = 00:13 {\n");
     expect(branch).not.toContain("filename");
     expect(renderDnsmasq(config)).not.toContain("luna_ipxe_arm64.efi");
     expect(dhcpConfig(snap).warnings).toEqual([]); // an x86 cluster hears nothing about arm64
