@@ -4,7 +4,7 @@
  * "Check if it is working" (boot menu, kernel download, install script), then stop.
  */
 import { expect, test } from "bun:test";
-import { symlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sandbox } from "../helpers/luna.ts";
@@ -105,6 +105,9 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
     expect((await box.luna(["group", "change", "-n", "compute", "--seed_tail", "42"])).code).toBe(0);
     const changed = await (await fetch(`${base}/luna?step=install&node=node001&token=${token}`)).text();
     expect(changed).toContain("LUNA_SEED_TAIL=42");
+    // The WAL checkpoint worker (a module of its own in the binary) opens its own connection.
+    const pid = Number(/pid (\d+)/.exec(started.stdout)?.[1]);
+    expect(await storeConnections(pid, box.store)).toBe(3);
   } finally {
     const stopped = await box.sh(`lweb stop ${files.join(" ")}`);
     expect(stopped.stdout).toMatch(/luna daemon stopped/);
@@ -113,4 +116,23 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
   expect(after.code).toBe(3);
   const log = await Bun.file(join(box.dir, "log", "luna.log")).text();
   expect(log).toContain('"msg":"service http stopped"');
+  expect(log).not.toContain("background WAL checkpoints stopped");
 });
+
+/**
+ * How many open files of `pid` are the store (the daemon's two connections and the checkpoint
+ * worker's, which opens at its first checkpoint, within a second), waiting up to 10 s for 3.
+ */
+async function storeConnections(pid: number, store: string): Promise<number> {
+  const count = () =>
+    readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === store;
+      } catch {
+        return false;
+      }
+    }).length;
+  const deadline = Date.now() + 10_000;
+  while (count() < 3 && Date.now() < deadline) await Bun.sleep(50);
+  return count();
+}

@@ -1,69 +1,14 @@
 /**
- * WAL checkpoints off the event loop, for the long-running daemon. A checkpoint copies the
- * WAL's pages into the database file and fsyncs it; SQLite's automatic checkpoint does that
- * inside whichever commit crosses 1,000 WAL pages, so in a boot storm one status report in a
- * few hundred waited for an fsync (measured: 160 µs per small transaction with it, 80 µs
- * without; worst commit 16 ms against 0.9 ms). Here a worker thread with its own connection
- * runs PASSIVE checkpoints (they never block readers or writers) every `intervalMs` and after
- * every `everyCommits` commits, and the daemon's connection turns its automatic checkpoint off.
- * A checkpoint is repeated until it has caught up with the commits.
- *
- * That alone does not bound the WAL. SQLite starts the WAL over from its beginning only when a
- * write transaction *begins* while the WAL is fully copied and no reader uses it; under a
- * sustained flood the daemon's transactions follow each other back to back, each begun while
- * the checkpoint was still copying its predecessor's pages, so the WAL never starts over.
- * Measured (10,000 commits/s of 5 documents for 6 s): every checkpoint reported all frames
- * copied, yet the WAL grew to 1.2 GB; the same with no reader at all, so no reader pinned it.
- * So once a checkpoint finds more than `truncateAboveBytes` in the WAL, the daemon's next
- * writes wait (on `gate()`, asynchronously) while the worker runs a TRUNCATE checkpoint, which
- * needs the write lock: it copies what is left, waits for readers to leave the WAL (at most its
- * 1 s busy timeout) and cuts the file to zero. If the worker fails, the automatic checkpoint
- * comes back.
+ * WAL checkpoints off the event loop, for the daemon. SQLite's automatic checkpoint fsyncs
+ * inside whichever commit crosses 1,000 WAL pages; here a worker thread (checkpoint-worker.ts,
+ * its own connection) runs PASSIVE checkpoints every `intervalMs` and every `everyCommits`
+ * commits, and the daemon's connection turns the automatic one off. Under a sustained flood
+ * the WAL never starts over by itself, so once it holds more than `truncateAboveBytes` the
+ * daemon's writes wait on `gate()` while the worker truncates it. If the worker fails, the
+ * automatic checkpoint comes back. Measurements: docs/benchmarks.md, "Control plane".
  */
 import type { Database } from "bun:sqlite";
-
-const WORKER = `
-import { Database } from "bun:sqlite";
-let db;
-self.onmessage = (e) => {
-  try {
-    if (e.data.close) {
-      db?.close();
-      db = undefined;
-      postMessage({ ok: true, closed: true });
-      return;
-    }
-    if (!db) {
-      db = new Database(e.data.path, { strict: true });
-      db.run("PRAGMA busy_timeout = 1000");
-    }
-    const pageSize = db.query("PRAGMA page_size").get().page_size;
-    if (e.data.truncate) {
-      const r = db.query("PRAGMA wal_checkpoint(TRUNCATE)").get();
-      postMessage({ ok: true, ...r, pageSize, truncated: r.busy === 0 });
-      return;
-    }
-    // Again while commits keep adding frames, until the checkpoint has caught up (bounded per
-    // tick), or until the WAL is big enough to be truncated.
-    const q = db.query("PRAGMA wal_checkpoint(PASSIVE)");
-    let r = q.get();
-    for (let n = 1; n < 50 && r.checkpointed < r.log && r.log * pageSize <= e.data.above; n++) r = q.get();
-    postMessage({ ok: true, ...r, pageSize, truncated: false });
-  } catch (err) {
-    postMessage({ ok: false, error: String(err) });
-  }
-};`;
-
-interface Reply {
-  ok: boolean;
-  closed?: boolean;
-  busy?: number;
-  log?: number;
-  checkpointed?: number;
-  pageSize?: number;
-  truncated?: boolean;
-  error?: string;
-}
+import type { CheckpointRequest, CheckpointReply as Reply } from "./checkpoint-worker.ts";
 
 export interface CheckpointOptions {
   intervalMs: number;
@@ -96,8 +41,9 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
   const { onError } = o;
   const everyCommits = o.everyCommits ?? 100;
   const limit = o.truncateAboveBytes ?? 16 * 1024 * 1024;
-  const url = URL.createObjectURL(new Blob([WORKER], { type: "application/javascript" }));
-  const worker = new Worker(url);
+  // A module of its own (scripts/build.ts adds it to the binary as an entrypoint).
+  const worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
+  const send = (request: CheckpointRequest) => worker.postMessage(request);
   type Waiter = (r: Reply) => void;
   let inflight: { waiters: Waiter[]; truncate: boolean } | null = null; // the running checkpoint
   let next: Waiter[] = []; // these wait for one that starts later
@@ -129,7 +75,7 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
     next = [];
     truncateDue = false;
     commits = 0;
-    worker.postMessage({ path, truncate: inflight.truncate, above });
+    send({ path, truncate: inflight.truncate, above });
   };
   worker.onmessage = (e: MessageEvent) => {
     const r = e.data as Reply;
@@ -182,12 +128,11 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
         // (bounded: a wedged worker is terminated anyway).
         await new Promise<void>((resolve) => {
           onClosed = resolve;
-          worker.postMessage({ close: true });
+          send({ close: true });
           setTimeout(resolve, 5000).unref?.();
         });
       }
       worker.terminate();
-      URL.revokeObjectURL(url);
     },
   };
 }
