@@ -1,17 +1,9 @@
 /**
- * The head node's seeder: seeds every packed version of every osimage (the files under
- * `<cluster path>/torrents`) from one aria2c process bound to one address and one port, and
- * follows the store: a rescan adds new packs and drops removed versions without a restart.
- *
- * Why aria2c and not webtorrent (the stack's first choice), measured on this project's 2-core
- * machine, 512 MB to an aria2c leecher over loopback: webtorrent 19-20 MB/s at 21-26 ms of CPU
- * per MB (one core tops out near 40 MB/s, under a 1 Gb/s link), aria2c 33 MB/s at 8.5 ms per MB,
- * in its own process, away from the daemon's event loop. webtorrent's listener also cannot be
- * bound to one address (lib/conn-pool.js calls `listen(port)` on every interface), and
- * aria2c is what every node already runs. The tarball is seeded without hashing it first
- * (`--bt-seed-unverified`): adding a version takes milliseconds whatever its size, where
- * verifying costs aria2c ~2 s of CPU per GB and webtorrent ~20 s.
- * See docs/benchmarks.md ("Head-node seeder").
+ * The aria2c seeder (`daemon.seeder = "aria2c"`): seeds every packed version of every osimage
+ * from one aria2c process bound to one address and port, and follows the store (a rescan adds
+ * new packs and drops removed versions without a restart). aria2c runs in its own process at a
+ * third of a JavaScript peer's CPU per byte, and seeds without hashing first
+ * (`--bt-seed-unverified`). Measurements: docs/benchmarks.md, "Head-node seeder".
  */
 import { join } from "node:path";
 import type { Store } from "../domain/store.ts";
