@@ -3,12 +3,14 @@
  * step=boot, step=discovery (its MAC), step=install (its script) and 10 status reports —
  * against the compiled `luna daemon` on loopback, side by side with a compiled bare Elysia
  * server answering a constant string (the ceiling of this machine for the same client).
- * Prints requests/s and p50/p99 latency; `--smoke` runs a tiny load for CI.
+ * Prints requests/s, p50/p99 latency and the server's CPU time per request (all its threads,
+ * from /proc: the figure that moves least when other work shares the machine); `--smoke` runs
+ * a tiny load for CI.
  *
  *   bun scripts/bench-boot-requests.ts [--nodes 1000] [--runs 3] [--smoke] [--write docs/benchmarks.md]
  *                                      [--profile DIR]   (daemon from source, CPU profile in DIR)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { changeCluster, initCluster } from "../src/domain/cluster.ts";
@@ -26,6 +28,14 @@ const N = Number(argv[argv.indexOf("--nodes") + 1]) || (smoke ? 20 : 1000);
 const writeTo = argv.includes("--write") ? argv[argv.indexOf("--write") + 1] : undefined;
 const profileDir = argv.includes("--profile") ? argv[argv.indexOf("--profile") + 1] : undefined;
 const runs = Number(argv[argv.indexOf("--runs") + 1]) || (smoke ? 1 : 3);
+/** Linux's clock ticks per second (USER_HZ), the unit of utime and stime in /proc/PID/stat. */
+const TICKS_PER_SECOND = 100;
+/** User + system CPU time of a process, all threads, in clock ticks. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
 const STATUSES = 10;
 
 const dir = mkdtempSync(join(tmpdir(), "luna-bench-req-"));
@@ -56,7 +66,7 @@ async function load(
   base: string,
   paths: (i: number) => string[],
   width: number,
-): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+): Promise<{ requests: number; rps: number; p50: number; p99: number; errors: number }> {
   const lat: number[] = [];
   let errors = 0;
   const t0 = performance.now();
@@ -76,7 +86,7 @@ async function load(
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   const q = (f: number) => lat[Math.min(lat.length - 1, Math.floor(f * lat.length))] as number;
-  return { rps: lat.length / secs, p50: q(0.5), p99: q(0.99), errors };
+  return { requests: lat.length, rps: lat.length / secs, p50: q(0.5), p99: q(0.99), errors };
 }
 
 try {
@@ -174,24 +184,39 @@ try {
   const barePaths = () => Array.from({ length: 3 + STATUSES }, () => "/");
   // Rounds interleave the four loads, so a noisy moment on the shared machine hits them alike;
   // every figure in the table is the median over the rounds.
-  type Result = Awaited<ReturnType<typeof load>>;
+  type Result = Awaited<ReturnType<typeof load>> & { cpuUs: number };
+  // CPU time the server process spent per request (all its threads): unlike requests/s it
+  // hardly moves when other work shares the machine.
+  const measured = async (
+    pid: number,
+    run: Promise<Awaited<ReturnType<typeof load>>> | (() => Promise<Awaited<ReturnType<typeof load>>>),
+  ) => {
+    const before = cpuTicks(pid);
+    const r = await (typeof run === "function" ? run() : run);
+    return { ...r, cpuUs: ((cpuTicks(pid) - before) * 1e6) / TICKS_PER_SECOND / Math.max(1, r.requests) };
+  };
   const withWrk = wrkInstalled();
   const wrkSeconds = smoke ? 1 : 5;
   const wrkPaths = interleave(N, 64, nodePaths);
   const rounds: Result[][] = [[], [], [], [], [], []];
   for (let round = 0; round < runs; round++) {
-    rounds[0]?.push(await load(bareBase, barePaths, N));
-    rounds[1]?.push(await load(lunaBase, nodePaths, N));
-    rounds[2]?.push(await load(bareBase, barePaths, 64));
-    rounds[3]?.push(await load(lunaBase, nodePaths, 64));
+    const [bp, lp] = [bareProc.pid, daemon.pid];
+    rounds[0]?.push(await measured(bp, () => load(bareBase, barePaths, N)));
+    rounds[1]?.push(await measured(lp, () => load(lunaBase, nodePaths, N)));
+    rounds[2]?.push(await measured(bp, () => load(bareBase, barePaths, 64)));
+    rounds[3]?.push(await measured(lp, () => load(lunaBase, nodePaths, 64)));
     if (withWrk) {
-      rounds[4]?.push(await wrkLoad(dir, bareBase, ["/"], { connections: 64, seconds: wrkSeconds }));
-      rounds[5]?.push(await wrkLoad(dir, lunaBase, wrkPaths, { connections: 64, seconds: wrkSeconds }));
+      const wrk = (base: string, paths: string[]) => () =>
+        wrkLoad(dir, base, paths, { connections: 64, seconds: wrkSeconds });
+      rounds[4]?.push(await measured(bp, wrk(bareBase, ["/"])));
+      rounds[5]?.push(await measured(lp, wrk(lunaBase, wrkPaths)));
     }
   }
   const median = (rs: Result[], k: keyof Result) =>
     rs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rs.length / 2)] as number;
   const summary = (rs: Result[] = []): Result => ({
+    requests: median(rs, "requests"),
+    cpuUs: median(rs, "cpuUs"),
     rps: median(rs, "rps"),
     p50: median(rs, "p50"),
     p99: median(rs, "p99"),
@@ -206,11 +231,11 @@ try {
     Result,
   ];
   const row = (name: string, r: typeof ours) =>
-    `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`;
+    `| ${name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${r.cpuUs.toFixed(0)} |`;
   const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${N} simulated nodes at once, each boot + discovery + install + ${STATUSES} status reports (${N * (3 + STATUSES)} requests); one Bun client process (and wrk where installed); median of ${runs} interleaved rounds; ${smoke ? "SMOKE RUN" : "full run"}.`;
   const table = [
-    "| server | requests/s | p50 ms | p99 ms | errors |",
-    "|---|---:|---:|---:|---:|",
+    "| server | requests/s | p50 ms | p99 ms | errors | server CPU µs/request |",
+    "|---|---:|---:|---:|---:|---:|",
     row(`bare Elysia, constant string (ceiling), ${N} clients`, ceiling),
     row(`luna daemon (SQLite, status writes included), ${N} clients`, ours),
     row("bare Elysia, 64 connections", ceiling64),

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { exec } from "../../src/lib/exec.ts";
 
 export interface WrkResult {
+  requests: number;
   rps: number;
   p50: number;
   p99: number;
@@ -35,7 +36,7 @@ request = function()
 end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("LUNA-WRK %.1f %.3f %.3f %d\\n", summary.requests / (summary.duration / 1e6),
+  io.write(string.format("LUNA-WRK %d %.1f %.3f %.3f %d\\n", summary.requests, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     e.connect + e.read + e.write + e.timeout + e.status))
 end
@@ -46,9 +47,15 @@ end
     stderr: err,
     code,
   } = await exec(["wrk", "-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "-s", script, base]);
-  const m = /LUNA-WRK (\S+) (\S+) (\S+) (\d+)/.exec(out);
+  const m = /LUNA-WRK (\d+) (\S+) (\S+) (\S+) (\d+)/.exec(out);
   if (code !== 0 || !m) throw new Error(`wrk failed (exit ${code}): ${err || out}`);
-  return { rps: Number(m[1]), p50: Number(m[2]), p99: Number(m[3]), errors: Number(m[4]) };
+  return {
+    requests: Number(m[1]),
+    rps: Number(m[2]),
+    p50: Number(m[3]),
+    p99: Number(m[4]),
+    errors: Number(m[5]),
+  };
 }
 
 /** The requests of `n` nodes stage by stage in blocks of `width` nodes (see above). */
