@@ -15,12 +15,11 @@ export async function openStore(spec: StoreSpec, sqlite: SqliteOptions = {}): Pr
 
 /**
  * How the daemon opens a SQLite store: WAL checkpoints in a worker (which also keeps the WAL
- * bounded), cached reads, and another process's lock waited for on timers, so every route keeps
+ * bounded) and another process's lock waited for on timers, so every route keeps
  * answering; a write that waited 30 s fails with STORE_BUSY (HTTP 503). The CLI keeps the
  * defaults: it has nothing else to do while it waits.
  */
 export const daemonSqliteOptions = (onError: (message: string) => void): SqliteOptions => ({
   backgroundCheckpoint: { intervalMs: 1000, onError },
-  readCache: true,
   asyncLockWaitMs: 30_000,
 });

@@ -100,7 +100,7 @@ test("lweb and ltorrent start one daemon that answers the seed README's checks",
     expect(torrent.status).toBe(200);
     const nodeStatus = await box.luna(["node", "status", "node001", "--json"]);
     expect(JSON.parse(nodeStatus.stdout)[0].status.step).toBe("install.request");
-    // The daemon caches the group it just read; a change made with the CLI shows at once.
+    // The daemon has just read the group; a change made with the CLI shows at once.
     expect(script).not.toContain("LUNA_SEED_TAIL=42");
     expect((await box.luna(["group", "change", "-n", "compute", "--seed_tail", "42"])).code).toBe(0);
     const changed = await (await fetch(`${base}/luna?step=install&node=node001&token=${token}`)).text();

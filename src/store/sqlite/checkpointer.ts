@@ -5,7 +5,7 @@
  * commits, and the daemon's connection turns the automatic one off. Under a sustained flood
  * the WAL never starts over by itself, so once it holds more than `truncateAboveBytes` the
  * daemon's writes wait on `gate()` while the worker truncates it. If the worker fails, the
- * automatic checkpoint comes back. Measurements: docs/benchmarks.md, "Control plane".
+ * automatic checkpoint comes back. Measurements: docs/benchmarks.md (control-plane notes).
  */
 import type { Database } from "bun:sqlite";
 import type { CheckpointRequest, CheckpointReply as Reply } from "./checkpoint-worker.ts";

@@ -21,7 +21,6 @@ import type { Store, StoreWriter } from "../../domain/store.ts";
 import { retryWhileBusy } from "./busy-wait.ts";
 import { type Checkpointer, type CheckpointOptions, startCheckpointer } from "./checkpointer.ts";
 import { migrate } from "./migrations.ts";
-import { createReadCache, type ReadCache } from "./read-cache.ts";
 
 /**
  * Page cache per connection, in KiB (negative: SQLite's unit for a size). The default 2 MB holds
@@ -70,8 +69,6 @@ export interface SqliteOptions {
   asyncLockWaitMs?: number;
   /** WAL checkpoints in a worker thread instead of inside commits (the daemon; see checkpointer.ts) */
   backgroundCheckpoint?: CheckpointOptions;
-  /** cache rarely changed documents between reads (the daemon; see read-cache.ts) */
-  readCache?: boolean;
 }
 
 export function openSqliteStore(
@@ -100,37 +97,27 @@ export function openSqliteStore(
   const parse = <K extends Kind>(kind: K, row: Row | null): Kinds[K] | undefined =>
     row ? readDocument(kind, JSON.parse(row.data)) : undefined;
 
-  const cache = options.readCache ? createReadCache(db) : undefined;
-  /** Reads through `pick()`'s connection, and through the read cache when `cached`. */
-  const readerOn = (pick: () => ReturnType<typeof readQueries>, cached?: ReadCache) => {
-    const row = (kind: Kind, key: string, load: () => Row | null) =>
-      cached ? cached.row(kind, key, load) : load();
-    const rows = (kind: Kind, load: () => Row[]) => (cached ? cached.list(kind, load) : load());
-    return {
-      async get<K extends Kind>(kind: K, id: string) {
-        return parse(
-          kind,
-          row(kind, `id\0${id}`, () => pick().get.get(kind, id)),
-        );
-      },
-      async byName<K extends Kind>(kind: K, name: string) {
-        return parse(
-          kind,
-          row(kind, `name\0${name}`, () => pick().byName.get(kind, name)),
-        );
-      },
-      async list<K extends Kind>(kind: K) {
-        return rows(kind, () => pick().list.all(kind)).map((r) => readDocument(kind, JSON.parse(r.data)));
-      },
-    };
-  };
+  /** Reads through `pick()`'s connection. */
+  const readerOn = (pick: () => ReturnType<typeof readQueries>) => ({
+    async get<K extends Kind>(kind: K, id: string) {
+      return parse(kind, pick().get.get(kind, id));
+    },
+    async byName<K extends Kind>(kind: K, name: string) {
+      return parse(kind, pick().byName.get(kind, name));
+    },
+    async list<K extends Kind>(kind: K) {
+      return pick()
+        .list.all(kind)
+        .map((r) => readDocument(kind, JSON.parse(r.data)));
+    },
+  });
   const reader = readerOn(() => w);
   // Reads outside a transaction must see committed data only. While no transaction is open on
   // the writing connection, reading there is exactly that, and its page cache stays warm (its
   // own commits keep it valid); the second connection's cache is dropped whenever the WAL has
   // changed, which in a boot storm is at every read. Only while a transaction is open (its
   // callback awaiting) do reads go to the second connection.
-  const direct = readerOn(() => (db.inTransaction ? r : w), cache);
+  const direct = readerOn(() => (db.inTransaction ? r : w));
   // A WAL reader does not wait for writers; SQLITE_BUSY is rare (another process recovering
   // the WAL after a crash) but must not block the daemon either.
   const outside: typeof direct =
@@ -145,7 +132,6 @@ export function openSqliteStore(
   const writer: StoreWriter = {
     ...reader,
     async insert(kind, doc) {
-      cache?.wrote(kind);
       try {
         qInsert.run(kind, doc.id, doc.name, JSON.stringify(doc));
       } catch (e) {
@@ -156,7 +142,6 @@ export function openSqliteStore(
       }
     },
     async update(kind, doc) {
-      cache?.wrote(kind);
       let changes: number;
       try {
         changes = qUpdate.run(doc.name, JSON.stringify(doc), kind, doc.id).changes;
@@ -169,7 +154,6 @@ export function openSqliteStore(
       if (changes !== 1) throw new AppError("NOT_FOUND", `No ${kind} with id '${doc.id}'`);
     },
     async remove(kind, id) {
-      cache?.wrote(kind);
       return qRemove.run(kind, id).changes > 0;
     },
   };
@@ -191,11 +175,9 @@ export function openSqliteStore(
         try {
           const result = await fn(writer);
           db.run("COMMIT");
-          cache?.ended();
           checkpointer?.committed();
           return result;
         } catch (e) {
-          cache?.ended();
           // After SQLITE_FULL or an I/O error SQLite may have rolled back already; the
           // original error is the one worth reporting.
           try {
