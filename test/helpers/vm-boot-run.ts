@@ -36,6 +36,11 @@ export interface BootRun {
   dhcp: "dnsmasq" | "dhcpd";
   /** the daemon's own TFTP server on HEAD:69, serving Debian's iPXE builds under luna's names */
   tftp: boolean;
+  /**
+   * The daemon starts only after every VM's first network boot failed for want of it (each MAC
+   * acknowledged by DHCP twice: the firmware retried); BIOS VMs only (SeaBIOS reboot-timeout).
+   */
+  lateDaemon?: boolean;
 }
 
 export interface Stage {
@@ -114,19 +119,33 @@ async function boot(o: BootRun, started: number): Promise<BootResult> {
   try {
     writeFileSync(conf, daemonConfig(o, dir));
     setUpCluster(o, cli, rootfs, dir);
-    const daemon = lab.spawn([luna, "daemon", "--host", HEAD, "--port", "7050"], {
-      log: join(dir, "daemon.log"),
-      env,
-    });
     lab.spawn(dhcpServer(o, dir), { log: join(dir, "dhcp.log") });
-    await waitFor("the daemon answers step=boot", 30_000, async () => {
-      if (daemon.exitCode !== null) throw new Error(`daemon exited: ${tail(join(dir, "daemon.log.err"))}`);
-      const probe = Bun.spawnSync(["ip", "netns", "exec", lab.ns, "curl", "-sf", `${URL}?step=boot`]);
-      return probe.exitCode === 0;
-    });
+    const startDaemon = async () => {
+      const daemon = lab.spawn([luna, "daemon", "--host", HEAD, "--port", "7050"], {
+        log: join(dir, "daemon.log"),
+        env,
+      });
+      await waitFor("the daemon answers step=boot", 30_000, async () => {
+        if (daemon.exitCode !== null) throw new Error(`daemon exited: ${tail(join(dir, "daemon.log.err"))}`);
+        const probe = Bun.spawnSync(["ip", "netns", "exec", lab.ns, "curl", "-sf", `${URL}?step=boot`]);
+        return probe.exitCode === 0;
+      });
+    };
+    if (!o.lateDaemon) await startDaemon();
 
     const t = performance.now();
-    const vms = o.vms.map((vm) => lab.startVm(vm.name, vm.mac, vm.firmware));
+    const vms = o.vms.map((vm) => lab.startVm(vm.name, vm.mac, vm.firmware, o.lateDaemon));
+    if (o.lateDaemon) {
+      await waitFor(
+        "every VM booted twice without a daemon (DHCP acknowledged it twice)",
+        5 * 60_000,
+        async () => o.vms.every((vm) => dhcpAcks(join(dir, "dhcp.log.err"), vm.mac) >= 2),
+      );
+      console.log(
+        `${o.tag}: every VM retried its network boot; starting the daemon ${secs(t)} s after power-on`,
+      );
+      await startDaemon();
+    }
     const uploaded = new Map<string, number>();
     const runs = () => JSON.parse(cli(["node", "status", "--json"])) as BootResult["runs"];
     const done = (r: { stages: Stage[] }) => r.stages.some((s) => s.step === "booted");
@@ -251,6 +270,17 @@ function dhcpServer(o: BootRun, dir: string): string[] {
     `--conf-file=${file}`,
     "--log-facility=-",
   ];
+}
+
+/** How many times the DHCP server (dnsmasq's log) acknowledged `mac`. */
+function dhcpAcks(log: string, mac: string): number {
+  let text = "";
+  try {
+    text = readFileSync(log, "utf8");
+  } catch {
+    return 0;
+  }
+  return text.split("\n").filter((l) => l.includes("DHCPACK") && l.toLowerCase().includes(mac)).length;
 }
 
 /** Bounded polling of a condition (once a second); the error names what was awaited. */

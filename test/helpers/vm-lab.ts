@@ -36,7 +36,8 @@ export interface Lab extends AsyncDisposable {
     argv: string[],
     o: { log: string; env?: Record<string, string | undefined> },
   ): ReturnType<typeof Bun.spawn>;
-  startVm(name: string, mac: string, firmware?: Firmware): LabVm;
+  /** `retry`: the firmware reboots after a failed network boot instead of qemu exiting (BIOS) */
+  startVm(name: string, mac: string, firmware?: Firmware, retry?: boolean): LabVm;
   destroy(): Promise<void>;
 }
 
@@ -134,19 +135,26 @@ export async function createLab(o: LabOptions): Promise<Lab> {
   return {
     ns,
     spawn,
-    startVm(name, mac, firmware = "bios") {
+    startVm(name, mac, firmware = "bios", retry = false) {
       taps++;
       const tap = `tap${taps}`;
       const console = join(o.dir, `${name}.console`);
       const proc = spawn(
         [
           "qemu-system-x86_64",
-          ...["-accel", "tcg", "-m", String(o.memoryMB), "-no-reboot"],
+          // A failed boot ends qemu (-no-reboot), unless the run wants the firmware to retry:
+          // then SeaBIOS reboots 2 s after "no bootable device", as a server's BIOS loops.
+          ...["-accel", "tcg", "-m", String(o.memoryMB), ...(retry ? [] : ["-no-reboot"])],
           ...["-name", name, "-display", "none", "-monitor", "none", "-serial", `file:${console}`],
           // The node side is only this tap on the lab's bridge: never qemu's user-mode network.
           ...["-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`],
           ...(firmware === "bios"
-            ? ["-boot", "n", "-device", `virtio-net-pci,netdev=n0,mac=${mac}`]
+            ? [
+                "-boot",
+                retry ? "order=n,reboot-timeout=2000" : "n",
+                "-device",
+                `virtio-net-pci,netdev=n0,mac=${mac}`,
+              ]
             : uefiArgs(firmware, mac, join(o.dir, `${name}.vars.fd`))),
         ],
         { log: join(o.dir, `${name}.qemu.log`) },
