@@ -9,8 +9,10 @@
  *
  *   bun scripts/bench-boot-requests.ts [--nodes 1000] [--runs 3] [--smoke] [--write docs/benchmarks.md]
  *                                      [--profile DIR]   (daemon from source, CPU profile in DIR)
+ *                                      [--compare-metrics [--scrape-every 15]] (two daemons, [admin]
+ *                                      off and on, /metrics scraped every N seconds: their cost)
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { changeCluster, initCluster } from "../src/domain/cluster.ts";
@@ -23,6 +25,13 @@ import { replaceSection } from "./lib/docs.ts";
 import { interleave, wrkInstalled, wrkLoad } from "./lib/wrk.ts";
 
 const argv = process.argv.slice(2);
+if (argv.includes("--help")) {
+  const doc = (await Bun.file(import.meta.path).text()).split("*/")[0] ?? "";
+  console.log(doc.replace(/^\/\*\*\n?|^ \* ?/gm, "").trim());
+  process.exit(0);
+}
+const compareMetrics = argv.includes("--compare-metrics");
+const scrapeEvery = argv.includes("--scrape-every") ? Number(argv[argv.indexOf("--scrape-every") + 1]) : 15;
 const smoke = argv.includes("--smoke");
 const N = Number(argv[argv.indexOf("--nodes") + 1]) || (smoke ? 20 : 1000);
 const writeTo = argv.includes("--write") ? argv[argv.indexOf("--write") + 1] : undefined;
@@ -42,6 +51,21 @@ const dir = mkdtempSync(join(tmpdir(), "luna-bench-req-"));
 const mac = (i: number) =>
   `52:54:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
 const procs: ReturnType<typeof Bun.spawn>[] = [];
+/** What one node asks, in order. */
+const nodePaths = (i: number) => {
+  const name = `node${String(i + 1).padStart(4, "0")}`;
+  return [
+    "/luna?step=boot",
+    `/luna?step=discovery&hwdata=${mac(i + 1)}`,
+    `/luna?step=install&node=${name}`,
+    ...Array.from({ length: STATUSES }, (_, k) => `/luna?step=install&node=${name}&status=install.bench${k}`),
+  ];
+};
+const cleanup = async () => {
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
+  rmSync(dir, { recursive: true, force: true });
+};
 
 async function waitUp(url: string) {
   for (let i = 0; i < 200; i++) {
@@ -146,6 +170,11 @@ try {
   const daemonCmd = profileDir
     ? [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${profileDir}`, "src/main.ts"]
     : [luna];
+  if (compareMetrics) {
+    await compareMetricsCost(luna, dir);
+    await cleanup();
+    process.exit(process.exitCode ?? 0);
+  }
   // --insecure-install: the load generators replay fixed paths from 127.0.0.1, so they can
   // neither present the per-boot credentials nor ask from the nodes' own addresses; the checks
   // left out cost one SHA-256 per install or status request.
@@ -169,18 +198,6 @@ try {
   });
   await waitUp(`${bareBase}/`);
 
-  const nodePaths = (i: number) => {
-    const name = `node${String(i + 1).padStart(4, "0")}`;
-    return [
-      "/luna?step=boot",
-      `/luna?step=discovery&hwdata=${mac(i + 1)}`,
-      `/luna?step=install&node=${name}`,
-      ...Array.from(
-        { length: STATUSES },
-        (_, k) => `/luna?step=install&node=${name}&status=install.bench${k}`,
-      ),
-    ];
-  };
   const barePaths = () => Array.from({ length: 3 + STATUSES }, () => "/");
   // Rounds interleave the four loads, so a noisy moment on the shared machine hits them alike;
   // every figure in the table is the median over the rounds.
@@ -262,7 +279,129 @@ try {
       `${header}\n\nCommand: \`bun scripts/bench-boot-requests.ts --nodes ${N} --runs ${runs} --write ${writeTo}\`\n\n${table}`,
     );
 } finally {
-  for (const p of procs) p.kill();
-  await Promise.all(procs.map((p) => p.exited));
-  rmSync(dir, { recursive: true, force: true });
+  await cleanup();
+}
+
+/**
+ * The same daemon with its metrics off (`[admin] enabled = false`: no observer on the request
+ * path) and on (while a scraper reads /metrics every `--scrape-every` seconds, Prometheus'
+ * default 15 unless told), each on its own copy of the store, loads interleaved round by round.
+ */
+async function compareMetricsCost(luna: string, dir: string): Promise<void> {
+  const base = 20000 + Math.floor(Math.random() * 12000);
+  const variants = [
+    { name: "metrics off", port: base, conf: "[admin]\nenabled = false\n", pid: 0 },
+    { name: "metrics on", port: base + 1, conf: `[admin]\nport = ${base + 2}\n`, pid: 0 },
+    // the same as the first: how far two identical daemons drift apart on this machine
+    { name: "metrics off again", port: base + 3, conf: "[admin]\nenabled = false\n", pid: 0 },
+  ];
+  for (const v of variants) {
+    const db = join(dir, `${v.port}.db`);
+    copyFileSync(join(dir, "luna.db"), db);
+    const conf = join(dir, `${v.port}.conf`);
+    writeFileSync(conf, `[snmp]\nenabled = false\n${v.conf}`);
+    const args = [
+      "--config",
+      conf,
+      "daemon",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(v.port),
+      "--insecure-install",
+    ];
+    const proc = Bun.spawn([luna, ...args], {
+      env: { ...process.env, LUNA_STORE: `sqlite:${db}` },
+      stdout: "ignore",
+      stderr: Bun.file(join(dir, `${v.port}.log`)),
+    });
+    procs.push(proc);
+    v.pid = proc.pid;
+    await waitUp(`http://127.0.0.1:${v.port}/luna?step=boot`);
+  }
+  const metricsUrl = `http://127.0.0.1:${base + 2}/metrics`;
+  await waitUp(metricsUrl);
+  const withWrk = wrkInstalled();
+  const wrkSeconds = smoke ? 1 : 5;
+  const wrkPaths = interleave(N, 64, nodePaths);
+  const results: Record<string, number[]> = {};
+  const add = (key: string, value: number) => {
+    results[key] ??= [];
+    results[key].push(value);
+  };
+  const measure = async (
+    v: (typeof variants)[number],
+    what: string,
+    run: () => Promise<{ rps: number; requests: number }>,
+  ) => {
+    const cpu0 = cpuTicks(v.pid);
+    const r = await run();
+    add(`${v.name}|${what}`, r.rps);
+    add(`${v.name}|${what}|cpu`, ((cpuTicks(v.pid) - cpu0) * 1e6) / TICKS_PER_SECOND / r.requests);
+  };
+  let scrapes = 0;
+  let scrapeMs = 0;
+  for (let round = 0; round < runs; round++) {
+    for (const v of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const url = `http://127.0.0.1:${v.port}`;
+      let scraping = v.name === "metrics on";
+      const scraper = (async () => {
+        const t0 = performance.now();
+        while (scraping) {
+          const t = performance.now();
+          await fetch(metricsUrl).then((r) => r.text());
+          scrapeMs += performance.now() - t;
+          scrapes++;
+          // the next scrape at the next multiple of the period since this load began
+          const next =
+            t0 + Math.ceil((performance.now() - t0 + 1) / (scrapeEvery * 1000)) * scrapeEvery * 1000;
+          while (scraping && performance.now() < next) await Bun.sleep(50);
+        }
+      })();
+      await measure(v, "Bun client, 64 connections", () => load(url, nodePaths, 64));
+      if (withWrk)
+        await measure(v, `wrk -t1 -c64 -d${wrkSeconds}s`, async () => {
+          const r = await wrkLoad(dir, url, wrkPaths, { connections: 64, seconds: wrkSeconds });
+          return { rps: r.rps, requests: r.rps * wrkSeconds };
+        });
+      scraping = false;
+      await scraper;
+    }
+  }
+  const loads = [
+    ...new Set(
+      Object.keys(results)
+        .filter((k) => !k.endsWith("|cpu"))
+        .map((k) => k.split("|")[1] as string),
+    ),
+  ];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)})`;
+  const rows = loads.flatMap((l) =>
+    ["", "|cpu"].map((k) => {
+      const [off, on, again] = variants.map((v) => results[`${v.name}|${l}${k}`] ?? []) as [
+        number[],
+        number[],
+        number[],
+      ];
+      const what = k ? `${l}: daemon CPU µs per request` : `${l}: requests/s`;
+      const pct = (x: number[]) => `${((100 * median(x)) / median(off)).toFixed(0)}%`;
+      return `| ${what} | ${fmt(off)} | ${fmt(on)} | ${pct(on)} | ${fmt(again)} | ${pct(again)} |`;
+    }),
+  );
+  const header = `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ${N} nodes, boot + discovery + install + ${STATUSES} status reports each; ${runs} rounds, the three daemons taking turns (the order reversed each round); ${scrapes} scrapes of /metrics during the "on" loads (one at the start of each load, then every ${scrapeEvery} s; ${(scrapeMs / Math.max(1, scrapes)).toFixed(0)} ms each as the scraper saw it, queued behind the load); ${smoke ? "SMOKE RUN" : "full run"}.`;
+  const table = [
+    "| load: figure | metrics off: median (min-max) | metrics on | on/off | metrics off again (control) | again/off |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+  console.log(`${header}\n\n${table}`);
+  if (writeTo)
+    replaceSection(
+      writeTo,
+      "bench-metrics",
+      "Metrics on the request path",
+      `${header}\n\nCommand: \`bun scripts/bench-boot-requests.ts --compare-metrics --scrape-every ${scrapeEvery} --nodes ${N} --runs ${runs} --write ${writeTo}\`\n\n${table}`,
+    );
 }

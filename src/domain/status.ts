@@ -38,7 +38,7 @@ export function withStatus(node: Node, step: string, time: string): Node {
 }
 
 /** The stages of the latest boot: everything since the last boot.request or install.request. */
-export function latestRun(node: Node): NodeStatus[] {
+export function latestRun(node: Pick<Node, "history">): NodeStatus[] {
   const h = node.history;
   let start = 0;
   h.forEach((e, i) => {

@@ -26,6 +26,9 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_IMPLEMENTED: 501,
 };
 
+/** The status an error is answered with (500 for anything that is not an AppError). */
+export const statusOf = (e: unknown): number => (e instanceof AppError ? HTTP_STATUS[e.code] : 500);
+
 export function errorResponse(e: unknown): Response {
   if (e instanceof AppError) return text(`${e.message}\n`, HTTP_STATUS[e.code]);
   return text("internal error\n", 500);

@@ -1,5 +1,6 @@
 /** What the `/luna` route needs from its host (the app, wired by runtime/daemon.ts). */
 import type { SwitchMatcher } from "../domain/boot/discovery.ts";
+import type { Node } from "../domain/model.ts";
 import type { Store } from "../domain/store.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { StatusBatcher } from "./status-batcher.ts";
@@ -25,7 +26,15 @@ export interface LunaRouteOptions {
    */
   bootAddressCheck?: boolean;
   bySwitch?: SwitchMatcher;
-  counters: { installRefused: number; unknownNodes: number; statusReports: number };
+  counters: {
+    installRefused: number;
+    unknownNodes: number;
+    statusReports: number;
+    /** refusals by reason: a credential check's result, or boot-address */
+    refusedBy?: Record<string, number>;
+  };
+  /** called with a node once a report of a stage (install.request, a status) is committed */
+  onStage?: (node: Node) => void;
   statuses: StatusBatcher;
   /** makes a node's boot credential (default: 32 random bytes; tests fix it for golden files) */
   newToken?: () => string;

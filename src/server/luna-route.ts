@@ -94,7 +94,7 @@ async function discovery(
     const check = o.secureInstall && o.bootAddressCheck !== false;
     const wrong = check ? wrongAddress(bound, data.bootIf?.name, ip) : undefined;
     if (wrong) {
-      o.counters.installRefused++;
+      refused(o, "boot-address");
       o.log.warn("boot refused: a bound MAC asked from another address than its node's", {
         node: bound.name,
         ip,
@@ -162,6 +162,12 @@ async function discovery(
   return text(renderNodeBoot({ ...data, token }), 200, IPXE);
 }
 
+function refused(o: LunaRouteOptions, reason: string): void {
+  o.counters.installRefused++;
+  const by = o.counters.refusedBy;
+  if (by) by[reason] = (by[reason] ?? 0) + 1;
+}
+
 /** Throws FORBIDDEN unless the request carries the node's credential from its boot address. */
 function authorise(
   node: Node,
@@ -177,7 +183,7 @@ function authorise(
     forScript: query.status === undefined,
   });
   if (check === "ok") return;
-  o.counters.installRefused++;
+  refused(o, check);
   o.log.warn("node request refused", { node: node.name, ip, reason: check, step: query.status ?? "install" });
   throw new AppError("FORBIDDEN", `Refused for ${node.name}: ${CREDENTIAL_ERRORS[check]}`);
 }
@@ -191,11 +197,12 @@ async function install(
   const now = o.now().toISOString();
   if (query.status !== undefined) {
     const step = checkStatus(query.status);
-    await o.statuses.update(name, (n) => {
+    const reported = await o.statuses.update(name, (n) => {
       authorise(n, query, ip, o);
       return credentialAfter(withStatus(n, step, now), step, now);
     });
     o.counters.statusReports++;
+    o.onStage?.(reported);
     return text("");
   }
   const node = await mustGet(o.store, "node", name);
@@ -207,6 +214,10 @@ async function install(
   }
   // The version the node installs stays in use (not pruned) until it boots another.
   const version = `${data.image.id}:${data.image.version.version}`;
-  await o.statuses.update(name, (n) => ({ ...withStatus(n, "install.request", now), imageversion: version }));
+  const requested = await o.statuses.update(name, (n) => ({
+    ...withStatus(n, "install.request", now),
+    imageversion: version,
+  }));
+  o.onStage?.(requested);
   return text(renderInstallScript({ ...data, token: query.token ?? "" }), 200);
 }

@@ -21,7 +21,8 @@ interface Pending {
   done: (result: Node | Error) => void;
 }
 
-export function createStatusBatcher(store: Store) {
+/** `onBatch`: told the size of each batch as it is committed (metrics). */
+export function createStatusBatcher(store: Store, onBatch?: (size: number) => void) {
   let queue: Pending[] = [];
   let running = false;
 
@@ -30,6 +31,7 @@ export function createStatusBatcher(store: Store) {
       const batch = queue;
       queue = [];
       const results = new Map<Pending, Node | Error>();
+      onBatch?.(batch.length);
       try {
         await store.write(async (tx) => {
           results.clear();

@@ -285,6 +285,7 @@ export function createPeerServer(o: PeerServerOptions) {
       uploaded: uploadedGone + [...torrents.values()].reduce((n, t) => n + t.uploaded, 0),
       torrents: torrents.size,
       peers: [...torrents.values()].reduce((n, t) => n + t.conns.size, 0),
+      byInfohash: Object.fromEntries([...torrents].map(([h, t]) => [h, t.uploaded])),
       mseHandshakes,
     }),
     close(): void {
@@ -295,5 +296,4 @@ export function createPeerServer(o: PeerServerOptions) {
     },
   };
 }
-
 export type PeerServer = ReturnType<typeof createPeerServer>;

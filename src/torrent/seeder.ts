@@ -35,6 +35,8 @@ export interface SeederStats {
   peers: number;
   /** connections that began with the encrypted (MSE) handshake (our own seeder only) */
   mseHandshakes?: number;
+  /** bytes uploaded per info-hash of a torrent served now */
+  byInfohash?: Record<string, number>;
 }
 
 interface Seeding {
@@ -159,7 +161,8 @@ export function createSeeder(o: SeederOptions) {
       peers += Number(st.connections);
     }
     const uploaded = uploadedGone + [...seeding.values()].reduce((n, s) => n + s.uploaded, 0);
-    stats = { uploaded, torrents: seeding.size, peers };
+    const byInfohash = Object.fromEntries([...seeding.values()].map((s) => [s.infohash, s.uploaded]));
+    stats = { uploaded, torrents: seeding.size, peers, byInfohash };
   }
 
   const rescan = (): Promise<void> => {

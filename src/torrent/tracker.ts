@@ -181,6 +181,12 @@ export function createTracker(o: TrackerOptions) {
 
   return {
     stats,
+    /** The peers announced lately (within two intervals), from the view (refreshed at most once a second). */
+    async peers(): Promise<Peer[]> {
+      const v = await current();
+      const horizon = o.now().getTime() - (2 * v.interval + 5) * 1000;
+      return [...v.peers.values()].filter((p) => Date.parse(p.updated) >= horizon);
+    },
     /** Forgets the cached view (after a pack, or in tests). */
     invalidate() {
       view = undefined;

@@ -23,10 +23,10 @@ test("the admin listener listens where luna.conf says, a flag beats it, and 7050
     await using d = await startDaemon(box, { global: ["--config", conf] });
     expect(d.admin).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
     const adminPort = new URL(d.admin as string).port;
-    expect(await get(`${d.admin}/`)).toBe(200);
+    expect(await get(`${d.admin}/metrics`)).toBe(200);
     // The same port on another loopback address is not it, and the node-facing port has no page.
-    expect(await get(`http://127.0.0.1:${adminPort}/`)).toBe("refused");
-    expect(await get(`http://127.0.0.1:${d.port}/`)).toBe(404);
+    expect(await get(`http://127.0.0.1:${adminPort}/metrics`)).toBe("refused");
+    expect(await get(`http://127.0.0.1:${d.port}/metrics`)).toBe(404);
     expect(await get(`${d.admin}/luna?step=boot`)).toBe(404);
   }
   {
@@ -35,7 +35,7 @@ test("the admin listener listens where luna.conf says, a flag beats it, and 7050
       args: ["--admin-host", "127.0.0.3", "--admin-port", "0"],
     });
     expect(d.admin).toMatch(/^http:\/\/127\.0\.0\.3:\d+$/);
-    expect(await get(`${d.admin}/`)).toBe(200);
+    expect(await get(`${d.admin}/metrics`)).toBe(200);
   }
 });
 
