@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Sandbox, sandbox } from "../helpers/luna.ts";
-import { SEED } from "./seed-walkthrough.test.ts";
+import { SEED } from "../helpers/seed-walkthrough.ts";
 
 interface Row {
   args: string[];

@@ -4,7 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { sandbox } from "../helpers/luna.ts";
-import { SEED } from "./seed-walkthrough.test.ts";
+import { SEED } from "../helpers/seed-walkthrough.ts";
 
 test("50 concurrent node adds get distinct names and addresses", async () => {
   await using box = await sandbox();

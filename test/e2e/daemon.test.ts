@@ -8,7 +8,7 @@ import { readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { sandbox } from "../helpers/luna.ts";
-import { SEED } from "./seed-walkthrough.test.ts";
+import { SEED } from "../helpers/seed-walkthrough.ts";
 
 const freePort = () =>
   new Promise<number>((resolve) => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { findTool } from "../../src/netsvc/check.ts";
 import { peHeader } from "../helpers/arch-files.ts";
 import { type Sandbox, sandbox } from "../helpers/luna.ts";
-import { SEED } from "./seed-walkthrough.test.ts";
+import { SEED } from "../helpers/seed-walkthrough.ts";
 
 let box: Sandbox;
 let out: (name: string) => string;
