@@ -6,11 +6,11 @@ import { describe, expect, test } from "bun:test";
 import { addGroup, changeInterface } from "../../src/domain/group.ts";
 import { addNetwork, deleteNetwork } from "../../src/domain/network.ts";
 import { addNodes, changeNode, deleteNode } from "../../src/domain/node.ts";
-import { ip4, seed } from "./fixture.ts";
+import { ip4, testCluster } from "../helpers/cluster.ts";
 
 describe("node addresses", () => {
   test("addNodes gives each interface the lowest free address of its network", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     const n1 = await fx.node("node001");
     const n2 = await fx.node("node002");
@@ -21,7 +21,7 @@ describe("node addresses", () => {
   });
 
   test("addNodes skips addresses already held by the switch and reservations", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "small", network: "10.50.0.0", prefix: 29 }));
     await fx.write((tx) => changeInterface(tx, "compute", "ib0", { op: "setnet", network: "small" }));
     // /29: offsets 1..6, ns_ip .6; six nodes cannot all fit.
@@ -39,7 +39,7 @@ describe("node addresses", () => {
   });
 
   test("deleteNode gives its addresses back and the next node reuses the lowest", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(3);
     await fx.write((tx) => deleteNode(tx, "node002"));
     expect(await fx.taken("cluster", "10.30.0.2")).toBe(false);
@@ -53,7 +53,7 @@ describe("node addresses", () => {
   });
 
   test("changeNode --ip sets an explicit address and frees the old one", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { ips: [["enp7s0", "10.30.5.5"]] }));
     expect(ip4(await fx.node("node001"), "enp7s0")).toBe("10.30.5.5");
@@ -65,7 +65,7 @@ describe("node addresses", () => {
   });
 
   test("changeNode --ip refuses an address held by another node, the switch or the name server", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     const err = await fx.refused("IP_TAKEN", (tx) =>
       changeNode(tx, "node002", { ips: [["enp7s0", "10.30.0.1"]] }),
@@ -77,7 +77,7 @@ describe("node addresses", () => {
   });
 
   test("changeNode --ip refuses addresses outside the interface's network", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     for (const ip of ["10.99.0.1", "10.31.0.9", "10.30.255.255", "10.30.0.0"]) {
       await fx.refused("IP_OUT_OF_NETWORK", (tx) => changeNode(tx, "node001", { ips: [["enp7s0", ip]] }));
@@ -88,7 +88,7 @@ describe("node addresses", () => {
   });
 
   test("group setnet gives every existing node an address, in name order", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     // Created out of name order, so creation order cannot explain the result.
     for (const name of ["node003", "node001", "node002"])
       await fx.write((tx) => addNodes(tx, "compute", [name]));
@@ -106,7 +106,7 @@ describe("node addresses", () => {
   });
 
   test("group setnet refuses a second network of the same IP version and a repeat", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 16 }));
     await fx.refused("INVALID_ARGUMENT", (tx) =>
       changeInterface(tx, "compute", "enp7s0", { op: "setnet", network: "ib" }),
@@ -117,7 +117,7 @@ describe("node addresses", () => {
   });
 
   test("group delnet releases every node's address on that interface", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 16 }));
     await fx.write((tx) => changeInterface(tx, "compute", "ib0", { op: "setnet", network: "ib" }));
     await fx.addNodes(2);
@@ -131,7 +131,7 @@ describe("node addresses", () => {
   });
 
   test("group interface delete releases the addresses and removes the node entries", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeInterface(tx, "compute", "BMC", { op: "delete" }));
     for (const name of ["node001", "node002"]) {
@@ -142,7 +142,7 @@ describe("node addresses", () => {
   });
 
   test("group interface rename keeps every node's addresses", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeInterface(tx, "compute", "enp7s0", { op: "rename", to: "eth0" }));
     const n2 = await fx.node("node002");
@@ -159,7 +159,7 @@ describe("node addresses", () => {
 describe("node group change", () => {
   /** Group gpu: eth1 and enp7s0 on cluster (eth1 first), ipmi0 on ipmi, ib0 on ib. */
   async function withGpuGroup() {
-    const fx = await seed();
+    const fx = await testCluster();
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 16 });
       await addGroup(tx, { name: "gpu", osimage: "compute", interface: "eth1", network: "cluster" });
@@ -199,7 +199,7 @@ describe("node group change", () => {
   });
 
   test("changeNode --group gives back addresses on networks the new group does not use", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) =>
       addGroup(tx, { name: "plain", osimage: "compute", interface: "eth0", network: "cluster" }),
     );
@@ -216,7 +216,7 @@ describe("node group change", () => {
   });
 
   test("changeNode --group to a group that does not exist changes nothing", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.refused("NOT_FOUND", (tx) => changeNode(tx, "node001", { group: "nosuch" }));
   });

@@ -7,11 +7,11 @@ import { changeInterface } from "../../src/domain/group.ts";
 import { addNetwork } from "../../src/domain/network.ts";
 import { changeNetwork } from "../../src/domain/network-change.ts";
 import { addNodes, changeNode, deleteNode } from "../../src/domain/node.ts";
-import { seed } from "./fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 describe("store.write atomicity", () => {
   test("an error thrown after several writes leaves dump() unchanged", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     const before = await fx.store.dump();
     const run = fx.write(async (tx) => {
@@ -26,7 +26,7 @@ describe("store.write atomicity", () => {
   });
 
   test("a domain error part-way through a batch of nodes creates none of them", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.refused("ALREADY_EXISTS", (tx) => addNodes(tx, "compute", ["a1", "a2", "node001"]));
     expect(await fx.store.byName("node", "a1")).toBeUndefined();
@@ -36,7 +36,7 @@ describe("store.write atomicity", () => {
   });
 
   test("group setnet that runs out of addresses part-way gives no node an address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(4);
     await fx.write((tx) => addNetwork(tx, { name: "tiny", network: "10.50.0.0", prefix: 30 }));
     // /30: offsets 1..2, the name server holds .2; one node fits, four do not.
@@ -48,7 +48,7 @@ describe("store.write atomicity", () => {
   });
 
   test("the store stays usable after a rolled-back transaction", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await expect(
       fx.write(async (tx) => {
         await addNodes(tx, "compute");

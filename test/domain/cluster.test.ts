@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { type ClusterInput, changeCluster, initCluster } from "../../src/domain/cluster.ts";
 import { addNetwork } from "../../src/domain/network.ts";
-import { openEmpty, seed } from "./fixture.ts";
+import { emptyStore, testCluster } from "../helpers/cluster.ts";
 
 /** Every stored line except the cluster document itself. */
 const others = (dump: string) =>
@@ -16,7 +16,7 @@ const others = (dump: string) =>
 
 describe("cluster init", () => {
   test("initCluster stores the defaults with the given settings", async () => {
-    await using box = await openEmpty();
+    await using box = await emptyStore();
     const c = await box.store.write((tx) => initCluster(tx, { frontend_address: "10.30.255.254" }, false));
     expect(c).toMatchObject({
       name: "general",
@@ -29,7 +29,7 @@ describe("cluster init", () => {
   });
 
   test("use cases before initCluster fail with CLUSTER_NOT_INITIALISED", async () => {
-    await using box = await openEmpty();
+    await using box = await emptyStore();
     await expect(
       box.store.write((tx) => addNetwork(tx, { name: "cluster", network: "10.30.0.0", prefix: 16 })),
     ).rejects.toMatchObject({ code: "CLUSTER_NOT_INITIALISED" });
@@ -40,13 +40,13 @@ describe("cluster init", () => {
   });
 
   test("initCluster a second time is refused without force", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const err = await fx.refused("CLUSTER_EXISTS", (tx) => initCluster(tx, {}, false));
     expect(err.hint).toContain("--force");
   });
 
   test("initCluster --force resets the settings but keeps every other object and the cluster id", async () => {
-    await using fx = await seed({ nodeprefix: "cn" });
+    await using fx = await testCluster({ nodeprefix: "cn" });
     await fx.addNodes(2);
     const before = await fx.store.dump();
     const old = await fx.get("cluster", "general");
@@ -60,7 +60,7 @@ describe("cluster init", () => {
   });
 
   test("initCluster refuses invalid settings and stores nothing", async () => {
-    await using box = await openEmpty();
+    await using box = await emptyStore();
     const cases: [ClusterInput, string][] = [
       [{ nodedigits: "0" }, "INVALID_ARGUMENT"],
       [{ frontend_port: "70000" }, "INVALID_ARGUMENT"],
@@ -78,7 +78,7 @@ describe("cluster init", () => {
 
 describe("frontend address", () => {
   test("changeCluster --frontend_address moves the reservation to the new address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeCluster(tx, { frontend_address: "10.30.0.250" }));
     expect(await fx.taken("cluster", "10.30.0.250")).toBe(true);
     await fx.write((tx) => changeCluster(tx, { frontend_address: "10.30.0.251" }));
@@ -89,14 +89,14 @@ describe("frontend address", () => {
   });
 
   test("changeCluster --frontend_address keeps the new address from nodes", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeCluster(tx, { frontend_address: "10.30.0.1" }));
     await fx.addNodes(1);
     expect((await fx.node("node001")).interfaces.enp7s0).toEqual({ ip4: "10.30.0.2" });
   });
 
   test("changeCluster --frontend_address moves between networks and off every network", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeCluster(tx, { frontend_address: "10.30.0.250" }));
     await fx.write((tx) => changeCluster(tx, { frontend_address: "10.31.0.250" }));
     expect(await fx.taken("cluster", "10.30.0.250")).toBe(false);
@@ -107,14 +107,14 @@ describe("frontend address", () => {
   });
 
   test("changeCluster --frontend_address refuses an address a node or the switch holds", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.refused("IP_TAKEN", (tx) => changeCluster(tx, { frontend_address: "10.30.0.1" }));
     await fx.refused("IP_TAKEN", (tx) => changeCluster(tx, { frontend_address: "10.31.253.21" }));
   });
 
   test("initCluster --force with another frontend releases the old address and reserves the new", async () => {
-    await using fx = await seed({ frontend: "10.30.0.9" });
+    await using fx = await testCluster({ frontend: "10.30.0.9" });
     expect(await fx.taken("cluster", "10.30.0.9")).toBe(true);
     await fx.write((tx) => initCluster(tx, { frontend_address: "10.30.0.10" }, true));
     expect(await fx.taken("cluster", "10.30.0.9")).toBe(false);

@@ -8,14 +8,14 @@ import { loadBootData } from "../../src/domain/boot/boot-data.ts";
 import { changeInterface } from "../../src/domain/group.ts";
 import type { LinkChange } from "../../src/domain/iface-links.ts";
 import type { StoreWriter } from "../../src/domain/store.ts";
-import { seed } from "./fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 const link = (tx: StoreWriter, ifName: string, change: LinkChange) =>
   changeInterface(tx, "compute", ifName, { op: "link", change });
 
 /** compute: enp7s0 (on cluster), BMC, plus eth1 and eth2 without networks. */
 async function linked() {
-  const fx = await seed();
+  const fx = await testCluster();
   await fx.write(async (tx) => {
     for (const nic of ["eth1", "eth2"]) await changeInterface(tx, "compute", nic, { op: "add" });
   });

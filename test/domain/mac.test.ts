@@ -5,14 +5,14 @@
 import { describe, expect, test } from "bun:test";
 import { addOtherDev } from "../../src/domain/devices.ts";
 import { addNodes, changeNode, deleteNode, setMac } from "../../src/domain/node.ts";
-import { seed } from "./fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 const MAC1 = "52:54:00:aa:bb:01";
 const MAC2 = "52:54:00:aa:bb:02";
 
 describe("node MAC", () => {
   test("setMac binds a normalised MAC to the node", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { mac: "52-54-00-AA-BB-01" }));
     const n = await fx.node("node001");
@@ -21,7 +21,7 @@ describe("node MAC", () => {
   });
 
   test("setMac refuses a MAC owned by another node, naming it", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC1 }));
     const err = await fx.refused("ALREADY_EXISTS", (tx) =>
@@ -32,7 +32,7 @@ describe("node MAC", () => {
   });
 
   test("setMac refuses a MAC that belongs to an otherdev", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => addOtherDev(tx, "pdu1", { mac: MAC2 }));
     const err = await fx.refused("ALREADY_EXISTS", (tx) => changeNode(tx, "node001", { mac: MAC2 }));
@@ -40,7 +40,7 @@ describe("node MAC", () => {
   });
 
   test("setMac with the node's own MAC again changes nothing", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC1 }));
     const before = await fx.store.dump();
@@ -49,7 +49,7 @@ describe("node MAC", () => {
   });
 
   test("setMac to a new MAC drops the old binding", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC1 }));
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC2 }));
@@ -60,7 +60,7 @@ describe("node MAC", () => {
   });
 
   test("clearing the MAC removes the binding", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC1 }));
     await fx.write((tx) => changeNode(tx, "node001", { mac: "" }));
@@ -69,7 +69,7 @@ describe("node MAC", () => {
   });
 
   test("deleteNode removes its MAC binding so another node can take the MAC", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { mac: MAC1 }));
     await fx.write((tx) => deleteNode(tx, "node001"));
@@ -82,7 +82,7 @@ describe("node MAC", () => {
   });
 
   test("setMac refuses malformed MACs", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     for (const bad of ["52:54:00:aa:bb", "52:54:00:aa:bb:zz", "525400aabb01", "52:54:00:aa:bb:01:02"]) {
       await fx.refused("INVALID_MAC", (tx) => changeNode(tx, "node001", { mac: bad }));

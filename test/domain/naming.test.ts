@@ -6,25 +6,24 @@ import { describe, expect, test } from "bun:test";
 import { changeCluster, clusterDefaults } from "../../src/domain/cluster.ts";
 import type { Cluster } from "../../src/domain/model.ts";
 import { addNodes, deleteNode, nextNodeName } from "../../src/domain/node.ts";
-import { seed } from "./fixture.ts";
+import { type TestCluster, testCluster } from "../helpers/cluster.ts";
 
-const names = async (fx: Awaited<ReturnType<typeof seed>>) =>
-  (await fx.store.list("node")).map((n) => n.name);
+const names = async (fx: TestCluster) => (await fx.store.list("node")).map((n) => n.name);
 
 describe("node naming", () => {
   test("addNodes names the first nodes node001, node002, node003", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     expect(await fx.addNodes(3)).toEqual(["node001", "node002", "node003"]);
   });
 
   test("addNodes never reuses a gap: node001 and node003 give node004", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNodes(tx, "compute", ["node001", "node003"]));
     expect(await fx.addNodes(1)).toEqual(["node004"]);
   });
 
   test("addNodes does not refill the number of a deleted node in the middle", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(3);
     await fx.write((tx) => deleteNode(tx, "node002"));
     expect(await fx.addNodes(1)).toEqual(["node004"]);
@@ -32,21 +31,21 @@ describe("node naming", () => {
   });
 
   test("deleting the highest-numbered node frees its number", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(3);
     await fx.write((tx) => deleteNode(tx, "node003"));
     expect(await fx.addNodes(1)).toEqual(["node003"]);
   });
 
   test("addNodes takes explicit names as given and counts them for the next generated name", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNodes(tx, "compute", ["login01", "gpu-a.rack1", "node010"]));
     expect(await names(fx)).toEqual(["gpu-a.rack1", "login01", "node010"]);
     expect(await fx.addNodes(1)).toEqual(["node011"]);
   });
 
   test("addNodes refuses an explicit name that already exists, or one given twice", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     const err = await fx.refused("ALREADY_EXISTS", (tx) => addNodes(tx, "compute", ["node001"]));
     expect(err.message).toContain("node001");
@@ -54,30 +53,30 @@ describe("node naming", () => {
   });
 
   test("addNodes refuses an invalid explicit name", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.refused("INVALID_NAME", (tx) => addNodes(tx, "compute", ["bad name"]));
     await fx.refused("INVALID_NAME", (tx) => addNodes(tx, "compute", ["-node"]));
   });
 
   test("addNodes into a missing group fails with NOT_FOUND", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.refused("NOT_FOUND", (tx) => addNodes(tx, "nosuch"));
   });
 
   test("addNodes uses a custom nodeprefix and nodedigits", async () => {
-    await using fx = await seed({ nodeprefix: "cn", nodedigits: "4" });
+    await using fx = await testCluster({ nodeprefix: "cn", nodedigits: "4" });
     expect(await fx.addNodes(2)).toEqual(["cn0001", "cn0002"]);
   });
 
   test("a changed nodeprefix starts its own numbering and ignores nodes of the old prefix", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeCluster(tx, { nodeprefix: "gpu-", nodedigits: "2" }));
     expect(await fx.addNodes(2)).toEqual(["gpu-01", "gpu-02"]);
   });
 
   test("addNodes widens past nodedigits instead of wrapping", async () => {
-    await using fx = await seed({ nodedigits: "1" });
+    await using fx = await testCluster({ nodedigits: "1" });
     await fx.write((tx) => addNodes(tx, "compute", ["node9"]));
     expect(await fx.addNodes(1)).toEqual(["node10"]);
   });
@@ -109,13 +108,13 @@ describe("nextNodeName", () => {
   });
 
   test("nextNodeName accepts a prefix with a hyphen from the cluster settings", async () => {
-    await using fx = await seed({ nodeprefix: "rack-1-" });
+    await using fx = await testCluster({ nodeprefix: "rack-1-" });
     await fx.write((tx) => addNodes(tx, "compute", ["rack-1-007", "rack-10-099", "rack-1-x"]));
     expect(await fx.addNodes(1)).toEqual(["rack-1-008"]);
   });
 
   test("cluster settings refuse a nodeprefix with regex or other special characters", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     for (const bad of ["n.de", "a+b", "1node", ""]) {
       await fx.refused("INVALID_ARGUMENT", (tx) => changeCluster(tx, { nodeprefix: bad }));
     }

@@ -9,11 +9,11 @@ import { changeInterface } from "../../src/domain/group.ts";
 import { addNetwork, deleteNetwork, holdersOf } from "../../src/domain/network.ts";
 import { changeNetwork } from "../../src/domain/network-change.ts";
 import { addNodes, changeNode } from "../../src/domain/node.ts";
-import { ip4, seed } from "./fixture.ts";
+import { ip4, testCluster } from "../helpers/cluster.ts";
 
 /** The seed plus network ib 10.40.0.0/<prefix> on group interface ib0. */
 async function withIb(prefix = 16, extra: { ns_ip?: string } = {}) {
-  const fx = await seed();
+  const fx = await testCluster();
   await fx.write(async (tx) => {
     await addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix, ...extra });
     await changeInterface(tx, "compute", "ib0", { op: "setnet", network: "ib" });
@@ -23,7 +23,7 @@ async function withIb(prefix = 16, extra: { ns_ip?: string } = {}) {
 
 describe("network add", () => {
   test("addNetwork makes the last usable address the name server and reserves it", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const ipmi = await fx.network("ipmi");
     expect(ipmi.ns_ip).toBe("10.31.255.254");
     expect(await fx.taken("ipmi", "10.31.255.254")).toBe(true);
@@ -34,13 +34,13 @@ describe("network add", () => {
   });
 
   test("addNetwork masks host bits off the network address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "mgmt", network: "192.168.7.77", prefix: "24" }));
     expect((await fx.network("mgmt")).network).toBe("192.168.7.0");
   });
 
   test("addNetwork reserves an explicit name server address instead of the last one", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) =>
       addNetwork(tx, { name: "mgmt", network: "192.168.7.0", prefix: 24, ns_ip: "192.168.7.1" }),
     );
@@ -53,7 +53,7 @@ describe("network add", () => {
   });
 
   test("addNetwork reserves the frontend address when the network contains it", async () => {
-    await using fx = await seed({ frontend: "10.30.0.1" });
+    await using fx = await testCluster({ frontend: "10.30.0.1" });
     expect(await fx.taken("cluster", "10.30.0.1")).toBe(true);
     expect(await fx.taken("ipmi", "10.31.0.1")).toBe(false);
     await fx.addNodes(1);
@@ -64,7 +64,7 @@ describe("network add", () => {
   });
 
   test("addNetwork refuses a network that overlaps another of the same IP version", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const inside = await fx.refused("ALREADY_EXISTS", (tx) =>
       addNetwork(tx, { name: "sub", network: "10.30.5.0", prefix: 24 }),
     );
@@ -78,7 +78,7 @@ describe("network add", () => {
   });
 
   test("addNetwork refuses a duplicate name, a bad prefix and a bad address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.refused("ALREADY_EXISTS", (tx) =>
       addNetwork(tx, { name: "ipmi", network: "10.77.0.0", prefix: 16 }),
     );
@@ -136,14 +136,14 @@ describe("network prefix change", () => {
   });
 
   test("changeNetwork --prefix grow is refused when the wider network would overlap another", async () => {
-    await using fx = await seed({ frontend: "10.99.0.1" });
+    await using fx = await testCluster({ frontend: "10.99.0.1" });
     const err = await fx.refused("ALREADY_EXISTS", (tx) => changeNetwork(tx, "cluster", { prefix: "15" }));
     expect(err.message).toContain("'ipmi'");
     await fx.refused("ALREADY_EXISTS", (tx) => changeNetwork(tx, "ipmi", { prefix: "8" }));
   });
 
   test("changeNetwork --prefix grow reserves the frontend address when the network now contains it", async () => {
-    await using fx = await seed({ frontend: "10.40.200.1" });
+    await using fx = await testCluster({ frontend: "10.40.200.1" });
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 17 });
       await changeNetwork(tx, "ib", { prefix: "16" });
@@ -180,7 +180,7 @@ describe("network renumber", () => {
   });
 
   test("changeNetwork --network is refused for the network that holds the frontend", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const err = await fx.refused("OBJECT_IN_USE", (tx) =>
       changeNetwork(tx, "cluster", { network: "10.60.0.0" }),
     );
@@ -197,7 +197,7 @@ describe("network renumber", () => {
   });
 
   test("changeNetwork --network is refused when the frontend address would land on a holder", async () => {
-    await using fx = await seed({ frontend: "10.50.0.1" });
+    await using fx = await testCluster({ frontend: "10.50.0.1" });
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 16 });
       await changeInterface(tx, "compute", "ib0", { op: "setnet", network: "ib" });
@@ -208,7 +208,7 @@ describe("network renumber", () => {
   });
 
   test("changeNetwork --network reserves the frontend address when it lands on a free one", async () => {
-    await using fx = await seed({ frontend: "10.50.0.9" });
+    await using fx = await testCluster({ frontend: "10.50.0.9" });
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "ib", network: "10.40.0.0", prefix: 16 });
       await changeNetwork(tx, "ib", { network: "10.50.0.0" });
@@ -224,7 +224,7 @@ describe("network renumber", () => {
 
 describe("network reservations", () => {
   test("changeNetwork --reserve takes an address out of the pool and --release puts it back", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeNetwork(tx, "cluster", { reserve: "10.30.0.1" }));
     expect(await fx.taken("cluster", "10.30.0.1")).toBe(true);
     await fx.addNodes(1);
@@ -235,7 +235,7 @@ describe("network reservations", () => {
   });
 
   test("changeNetwork --release refuses an address that is not reserved", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const err = await fx.refused("INVALID_ARGUMENT", (tx) =>
       changeNetwork(tx, "cluster", { release: "10.30.0.77" }),
     );
@@ -243,14 +243,14 @@ describe("network reservations", () => {
   });
 
   test("changeNetwork --reserve refuses a taken or outside address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.refused("IP_TAKEN", (tx) => changeNetwork(tx, "cluster", { reserve: "10.30.0.1" }));
     await fx.refused("IP_OUT_OF_NETWORK", (tx) => changeNetwork(tx, "cluster", { reserve: "10.31.0.1" }));
   });
 
   test("changeNetwork --release refuses an address held by a node, naming the node", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     const err = await fx.refused("OBJECT_IN_USE", (tx) =>
       changeNetwork(tx, "cluster", { release: "10.30.0.1" }),
@@ -259,7 +259,7 @@ describe("network reservations", () => {
   });
 
   test("changeNetwork --release refuses the switch, name server and frontend addresses", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     expect(
       (await fx.refused("OBJECT_IN_USE", (tx) => changeNetwork(tx, "ipmi", { release: "10.31.253.21" })))
         .message,
@@ -272,7 +272,7 @@ describe("network reservations", () => {
   });
 
   test("changeNetwork --release refuses a node's IPv6 address written in another form", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 });
       await changeInterface(tx, "compute", "enp7s0", { op: "setnet", network: "v6" });
@@ -284,7 +284,7 @@ describe("network reservations", () => {
   });
 
   test("changeNetwork --ns_ip moves the name server reservation", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeNetwork(tx, "ipmi", { ns_ip: "10.31.0.1" }));
     expect((await fx.network("ipmi")).ns_ip).toBe("10.31.0.1");
     expect(await fx.taken("ipmi", "10.31.0.1")).toBe(true);
@@ -295,7 +295,7 @@ describe("network reservations", () => {
 
 describe("IPv6 networks", () => {
   test("addNetwork takes an IPv6 network and a node on an IPv6 interface gets the lowest address", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 }));
     const v6 = await fx.network("v6");
     expect(v6).toMatchObject({
@@ -316,7 +316,7 @@ describe("IPv6 networks", () => {
   });
 
   test("addNetwork refuses an overlapping IPv6 network but not an IPv4 one with the same bits", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 }));
     await fx.refused("ALREADY_EXISTS", (tx) =>
       addNetwork(tx, { name: "v6b", network: "fd00::", prefix: 16 }),
@@ -324,7 +324,7 @@ describe("IPv6 networks", () => {
   });
 
   test("group delnet needs the network named when an interface has both versions", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 });
       await changeInterface(tx, "compute", "enp7s0", { op: "setnet", network: "v6" });
@@ -338,7 +338,7 @@ describe("IPv6 networks", () => {
   });
 
   test("group setnet refuses an IPv6 network on the BMC interface", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 }));
     await fx.refused("INVALID_NETWORK", (tx) =>
       changeInterface(tx, "compute", "BMC", { op: "setnet", network: "v6" }),
@@ -346,7 +346,7 @@ describe("IPv6 networks", () => {
   });
 
   test("addNodes gives nodes the same IPv6 address lowest-first after one is released", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await addNetwork(tx, { name: "v6", network: "fd00:10::", prefix: 64 });
       await changeInterface(tx, "compute", "ib0", { op: "setnet", network: "v6" });

@@ -10,18 +10,18 @@ import { addGroup, changeGroup, changeInterface, cloneGroup, deleteGroup } from 
 import { deleteNetwork } from "../../src/domain/network.ts";
 import { changeNode, deleteNode } from "../../src/domain/node.ts";
 import { deleteOsImage } from "../../src/domain/osimage.ts";
-import { seed } from "./fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 describe("delete of a used object", () => {
   test("deleteOsImage is refused while a group uses it, naming the group", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => cloneGroup(tx, "compute", "gpu"));
     const err = await fx.refused("OBJECT_IN_USE", (tx) => deleteOsImage(tx, "compute"));
     expect(err.message).toBe("Cannot delete osimage 'compute': it is used by [group/compute], [group/gpu]");
   });
 
   test("deleteOsImage succeeds once no group uses it", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await deleteGroup(tx, "compute");
       await deleteOsImage(tx, "compute");
@@ -30,7 +30,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteBmcSetup is refused while a group uses it, and allowed once the group drops it", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     const err = await fx.refused("OBJECT_IN_USE", (tx) => deleteBmcSetup(tx, "base"));
     expect(err.message).toContain("[group/compute]");
     await fx.write(async (tx) => {
@@ -40,7 +40,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteNetwork is refused while groups, switches or otherdevs use it, naming each", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addOtherDev(tx, "pdu1", { network: "ipmi", ip: "10.31.250.1" }));
     const ipmi = await fx.refused("OBJECT_IN_USE", (tx) => deleteNetwork(tx, "ipmi"));
     expect(ipmi.message).toContain("[group/compute]");
@@ -51,7 +51,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteNetwork is refused while a group uses it only as its domain", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => changeInterface(tx, "compute", "enp7s0", { op: "delnet" }));
     expect((await fx.get("group", "compute")).domain).toBe((await fx.network("cluster")).id);
     await fx.refused("OBJECT_IN_USE", (tx) => deleteNetwork(tx, "cluster"));
@@ -62,7 +62,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteNetwork succeeds after its last user is gone", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await deleteSwitch(tx, "switch01");
       await changeInterface(tx, "compute", "BMC", { op: "delete" });
@@ -72,7 +72,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteSwitch is refused while a node is on it and gives its address back when deleted", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     await fx.write((tx) => changeNode(tx, "node002", { switch: "switch01", port: "7" }));
     const err = await fx.refused("OBJECT_IN_USE", (tx) => deleteSwitch(tx, "switch01"));
@@ -86,7 +86,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteOtherDev gives back its addresses", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addOtherDev(tx, "pdu1", { network: "ipmi", ip: "10.31.250.1" }));
     expect(await fx.taken("ipmi", "10.31.250.1")).toBe(true);
     await fx.write((tx) => deleteOtherDev(tx, "pdu1"));
@@ -94,7 +94,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleteGroup is refused while it has nodes, naming them", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(2);
     const err = await fx.refused("OBJECT_IN_USE", (tx) => deleteGroup(tx, "compute"));
     expect(err.message).toContain("[node/node001], [node/node002]");
@@ -106,7 +106,7 @@ describe("delete of a used object", () => {
   });
 
   test("a refused delete names at most ten users and counts the rest", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(12);
     const err = await fx.refused("OBJECT_IN_USE", (tx) => deleteGroup(tx, "compute"));
     expect(err.message).toContain("[node/node010], and 2 more");
@@ -114,7 +114,7 @@ describe("delete of a used object", () => {
   });
 
   test("deleting a missing object fails with NOT_FOUND", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.refused("NOT_FOUND", (tx) => deleteNetwork(tx, "nosuch"));
     await fx.refused("NOT_FOUND", (tx) => deleteGroup(tx, "nosuch"));
     await fx.refused("NOT_FOUND", (tx) => deleteNode(tx, "nosuch"));
@@ -123,7 +123,7 @@ describe("delete of a used object", () => {
 
 describe("rename", () => {
   test("renaming a group keeps its nodes in it", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => renameDoc(tx, "group", "compute", "cpu"));
     const cpu = await fx.get("group", "cpu");
@@ -136,7 +136,7 @@ describe("rename", () => {
   });
 
   test("renaming a network, osimage or bmcsetup keeps the group's links and the users list", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write(async (tx) => {
       await renameDoc(tx, "network", "cluster", "prov");
       await renameDoc(tx, "osimage", "compute", "rocky9");
@@ -155,7 +155,7 @@ describe("rename", () => {
   });
 
   test("renaming a node keeps its addresses and MAC binding", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.addNodes(1);
     await fx.write((tx) => changeNode(tx, "node001", { mac: "52:54:00:00:00:01" }));
     await fx.write((tx) => renameDoc(tx, "node", "node001", "login01"));
@@ -165,7 +165,7 @@ describe("rename", () => {
   });
 
   test("rename refuses a taken or invalid name", async () => {
-    await using fx = await seed();
+    await using fx = await testCluster();
     await fx.write((tx) => addGroup(tx, { name: "gpu", osimage: "compute" }));
     await fx.refused("ALREADY_EXISTS", (tx) => renameDoc(tx, "group", "compute", "gpu"));
     await fx.refused("INVALID_NAME", (tx) => renameDoc(tx, "group", "compute", "has space"));

@@ -1,8 +1,8 @@
 /**
- * A head node on loopback for BitTorrent tests: the cluster fixture with its frontend at
- * 127.0.0.1, a listening app serving /announce (our tracker) and /torrents, a generated image
- * tree of random data packed by the real packer (tar | zstd, .torrent with our tracker and the
- * web seed), and the head-node seeder on a free port. `stop()` (or `await using`) stops all of
+ * A head node on loopback for BitTorrent tests: the test cluster (packed, two nodes) with its
+ * frontend at 127.0.0.1, a listening app serving /announce (our tracker) and /torrents, a
+ * generated image tree of random data packed by the real packer (tar | zstd, .torrent with our
+ * tracker and the web seed), and the head-node seeder on a free port. `stop()` (or `await using`) stops all of
  * it and removes every file.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ import type { PeerOut } from "../../src/torrent/announce.ts";
 import { createLunaSeeder } from "../../src/torrent/luna-seeder.ts";
 import { createSeeder, type Seeder, type SeederOptions } from "../../src/torrent/seeder.ts";
 import { createTracker } from "../../src/torrent/tracker.ts";
-import { type ClusterFixture, clusterFixture } from "./cluster-fixture.ts";
+import { type TestCluster, testCluster } from "./cluster.ts";
 
 export const silent = { info() {}, warn() {}, error() {} };
 
@@ -31,7 +31,7 @@ export interface Packed {
 }
 
 export interface Swarm extends AsyncDisposable, Packed {
-  fx: ClusterFixture;
+  fx: TestCluster;
   store: Store;
   /** http://127.0.0.1:<port>, the daemon's base URL */
   base: string;
@@ -86,7 +86,7 @@ function writeTree(tree: string, mib: number): void {
 }
 
 export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
-  const fx = await clusterFixture({ frontend: "127.0.0.1" });
+  const fx = await testCluster({ frontend: "127.0.0.1", nodes: 2, packed: true });
   const tree = join(fx.dir, "swarm-tree");
   let seeder: Seeder | undefined;
   let server: ReturnType<ReturnType<typeof createApp>["listen"]> | undefined;

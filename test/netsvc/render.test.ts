@@ -9,13 +9,13 @@ import { bindZones, renderNamedInclude } from "../../src/netsvc/bind.ts";
 import { renderDhcpd } from "../../src/netsvc/dhcpd.ts";
 import { renderDnsmasq } from "../../src/netsvc/dnsmasq.ts";
 import { renderHosts } from "../../src/netsvc/hosts.ts";
+import { testCluster } from "../helpers/cluster.ts";
 import { expectGolden } from "../helpers/golden.ts";
-import { netsvcFixture } from "../helpers/netsvc-fixture.ts";
 
 const SERIAL = 2026010100;
 
-const v4 = await netsvcFixture();
-const v6 = await netsvcFixture({ ipv6: true });
+const v4 = await testCluster({ nodes: 3, services: true });
+const v6 = await testCluster({ nodes: 3, services: true, ipv6: true });
 afterAll(async () => {
   await v4[Symbol.asyncDispose]();
   await v6[Symbol.asyncDispose]();

@@ -14,10 +14,10 @@ import { bindZones, renderNamedInclude } from "../../src/netsvc/bind.ts";
 import { findTool } from "../../src/netsvc/check.ts";
 import { renderDhcpd } from "../../src/netsvc/dhcpd.ts";
 import { renderDnsmasq } from "../../src/netsvc/dnsmasq.ts";
-import { netsvcFixture } from "../helpers/netsvc-fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "luna-validate-"));
-const fixture = await netsvcFixture({ ipv6: true });
+const fixture = await testCluster({ nodes: 3, services: true, ipv6: true });
 const snap = await fixture.snapshot();
 afterAll(async () => {
   await fixture[Symbol.asyncDispose]();

@@ -13,13 +13,13 @@ import { errorResponse } from "../../src/server/errors.ts";
 import { type LunaRouteOptions, rateLimitedUnknownLog } from "../../src/server/luna-options.ts";
 import { handleLuna } from "../../src/server/luna-route.ts";
 import { createStatusBatcher } from "../../src/server/status-batcher.ts";
-import { type ClusterFixture, clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, type TestCluster, testCluster } from "../helpers/cluster.ts";
 
 const NODE1_IP = "10.30.0.1"; // node001's boot interface (its DHCP fixed lease)
 const ATTACKER = "10.30.200.66";
 const silent = { info() {}, warn() {}, error() {} };
 
-function route(fx: ClusterFixture, at = () => new Date("2026-12-01T10:00:00Z")) {
+function route(fx: TestCluster, at = () => new Date("2026-12-01T10:00:00Z")) {
   const warnings: string[] = [];
   const o: LunaRouteOptions = {
     store: fx.store,
@@ -44,7 +44,7 @@ function route(fx: ClusterFixture, at = () => new Date("2026-12-01T10:00:00Z")) 
 
 const tokenOf = (script: string) => /luna\.token=([0-9a-f]{64})/.exec(script)?.[1];
 
-async function withBmcPassword(fx: ClusterFixture) {
+async function withBmcPassword(fx: TestCluster) {
   await fx.store.write(async (tx) => {
     const b = await tx.byName("bmcsetup", "base");
     if (b) await tx.update("bmcsetup", { ...b, password: "s3cret-bmc" });
@@ -53,7 +53,7 @@ async function withBmcPassword(fx: ClusterFixture) {
 }
 
 test("item 1: choosing a bound node by name from another MAC neither re-binds it nor yields its secrets", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   await withBmcPassword(fx);
   const { get } = route(fx);
   const before = await fx.store.dump();
@@ -83,7 +83,7 @@ test("item 1: choosing a bound node by name from another MAC neither re-binds it
 });
 
 test("item 1: a bound MAC claimed from another address gets no credential; the node itself does", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   await withBmcPassword(fx);
   const { get, o } = route(fx);
   const spoofed = await get(`/luna?step=discovery&hwdata=${MAC1}`, ATTACKER);
@@ -113,7 +113,7 @@ test("item 1: a bound MAC claimed from another address gets no credential; the n
 });
 
 test("item 2: over loopback (a local user of the head node) the install script needs the credential too", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   await withBmcPassword(fx);
   const app = createApp({ store: fx.store, log: silent, now: () => new Date(), secureInstall: true });
   const server = app.listen({ hostname: "127.0.0.1", port: 0 });
@@ -129,7 +129,7 @@ test("item 2: over loopback (a local user of the head node) the install script n
 });
 
 test("item 9: a status report without the node's credential changes nothing", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   const { get } = route(fx);
   const before = await fx.store.dump();
   for (const ip of [ATTACKER, NODE1_IP, "127.0.0.1"]) {
@@ -144,7 +144,7 @@ test("item 9: a status report without the node's credential changes nothing", as
 });
 
 test("a credential is for one boot: re-issues are counted and logged, install.success closes the script, it expires", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   let now = new Date("2026-12-01T10:00:00Z");
   const { get, warnings } = route(fx, () => now);
   const first = tokenOf((await get(`/luna?step=discovery&hwdata=${MAC1}`, NODE1_IP)).body);
@@ -169,7 +169,7 @@ test("a credential is for one boot: re-issues are counted and logged, install.su
 });
 
 test("tracker: announces from the network need a live credential; loopback peers are the head node's own", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   const { get } = route(fx);
   const token = tokenOf((await get(`/luna?step=discovery&hwdata=${MAC1}`, NODE1_IP)).body) as string;
   const admit = announceAdmitter(fx.store, { secure: true, now: () => new Date("2026-12-01T10:00:01Z") });
@@ -185,7 +185,7 @@ test("tracker: announces from the network need a live credential; loopback peers
 });
 
 test("item 5: unknown hardware is capped (a flood of made-up MACs stops at the cap) and expires", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   let now = new Date("2026-12-01T10:00:00Z");
   const { get } = route(fx, () => now);
   const mac = (i: number) =>
@@ -226,7 +226,7 @@ test("item 5: unknown hardware is logged at most once a second, with a count of 
 });
 
 test("HEAD on /luna, /announce and /scrape is refused: it would run discovery or an announce", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   const app = createApp({ store: fx.store, log: silent, now: () => new Date(), secureInstall: true });
   const before = await fx.store.dump();
   for (const path of [`/luna?step=discovery&hwdata=${MAC1}`, "/announce?info_hash=x", "/scrape"]) {

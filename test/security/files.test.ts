@@ -18,7 +18,7 @@ import {
 import { join } from "node:path";
 import { createApp } from "../../src/server/app.ts";
 import { createFileOpener } from "../../src/server/file-opener.ts";
-import { type ClusterFixture, clusterFixture } from "../helpers/cluster-fixture.ts";
+import { type TestCluster, testCluster } from "../helpers/cluster.ts";
 import { type RawResponse, rawRequest } from "../helpers/raw-http.ts";
 
 const KERNEL = "compute-vmlinuz-6.1.0-test";
@@ -30,14 +30,14 @@ const log = {
   warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, fields }),
 };
 
-let fx: ClusterFixture;
+let fx: TestCluster;
 let port = 0;
 let stop = async () => {};
 let boot = "";
 let torrents = "";
 
 beforeAll(async () => {
-  fx = await clusterFixture();
+  fx = await testCluster({ nodes: 2, packed: true });
   boot = join(fx.path, "boot");
   torrents = join(fx.path, "torrents");
   const app = createApp({ store: fx.store, log, now: () => new Date(), secureInstall: false });

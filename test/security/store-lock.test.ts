@@ -17,7 +17,7 @@ import type { Store } from "../../src/domain/store.ts";
 import { daemonSqliteOptions } from "../../src/runtime/open-store.ts";
 import { createApp } from "../../src/server/app.ts";
 import { openSqliteStore, type SqliteOptions } from "../../src/store/sqlite/sqlite-store.ts";
-import { clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, testCluster } from "../helpers/cluster.ts";
 import { bmc } from "../helpers/store-contract.ts";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -107,7 +107,7 @@ function listen(store: Store) {
 }
 
 test("while another process holds the write lock, the daemon answers and reads; its writes commit after", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   const path = join(fx.dir, "luna.db");
   const errors: string[] = [];
   const daemon = openSqliteStore(
@@ -168,7 +168,7 @@ test("while another process holds the write lock, the daemon answers and reads; 
 });
 
 test("a write that waits past the bound fails with STORE_BUSY, and its route answers 503", async () => {
-  await using fx = await clusterFixture({ nodes: 1 });
+  await using fx = await testCluster({ nodes: 1, packed: true });
   const path = join(fx.dir, "luna.db");
   const options: SqliteOptions = { ...daemonSqliteOptions(() => {}), asyncLockWaitMs: 50 };
   const daemon = openSqliteStore(path, options);

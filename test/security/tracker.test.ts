@@ -10,7 +10,7 @@ import bencode from "bencode";
 import type { Store } from "../../src/domain/store.ts";
 import { createApp } from "../../src/server/app.ts";
 import { createTracker, type TrackerOptions } from "../../src/torrent/tracker.ts";
-import { type ClusterFixture, clusterFixture } from "../helpers/cluster-fixture.ts";
+import { type TestCluster, testCluster } from "../helpers/cluster.ts";
 
 const HASH = "0".repeat(40); // the fixture's packed version
 const TOKEN = "c0ffee".repeat(8);
@@ -43,7 +43,7 @@ function counted(store: Store) {
 }
 
 describe("tracker security", () => {
-  let fx: ClusterFixture;
+  let fx: TestCluster;
   let clock: number;
   let counter: ReturnType<typeof counted>;
   const make = (extra: Partial<TrackerOptions> = {}) =>
@@ -57,7 +57,7 @@ describe("tracker security", () => {
   const peers = async () => (await fx.store.list("peer")).map((p) => `${p.ip}/${p.port}`).sort();
 
   beforeEach(async () => {
-    fx = await clusterFixture();
+    fx = await testCluster({ nodes: 2, packed: true });
     clock = Date.parse("2026-11-25T10:00:00.000Z");
     counter = counted(fx.store);
   });

@@ -7,13 +7,13 @@
 import { expect, test } from "bun:test";
 import { changeNode } from "../../src/domain/node.ts";
 import { createApp } from "../../src/server/app.ts";
-import { clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, testCluster } from "../helpers/cluster.ts";
 import { expectGolden } from "../helpers/golden.ts";
 
 const silent = { info() {}, warn() {}, error() {} };
 
 test("unknown hardware and an unpacked image get a script that says so, and the same text twice", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   const app = createApp({
     store: fx.store,
     log: silent,
@@ -53,7 +53,7 @@ test("unknown hardware and an unpacked image get a script that says so, and the 
 });
 
 test("a bound MAC from the wrong address is told how to fix DHCP", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   await fx.store.write((tx) => changeNode(tx, "node001", { localboot: "n" }));
   const app = createApp({ store: fx.store, log: silent, now: () => new Date(), secureInstall: true });
   const server = app.listen({ hostname: "127.0.0.1", port: 0 });

@@ -16,7 +16,7 @@ import { changeNode } from "../../src/domain/node.ts";
 import type { StoreWriter } from "../../src/domain/store.ts";
 import { makeTorrent, pieceLengthFor } from "../../src/pack/torrent-file.ts";
 import { createApp } from "../../src/server/app.ts";
-import { type ClusterFixture, clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, type TestCluster, testCluster } from "../helpers/cluster.ts";
 
 interface Run {
   code: number;
@@ -33,11 +33,11 @@ interface Run {
 async function install(
   check: (r: Run) => void,
   o: {
-    prepare?: (tx: StoreWriter, fx: ClusterFixture, base: string) => Promise<unknown>;
+    prepare?: (tx: StoreWriter, fx: TestCluster, base: string) => Promise<unknown>;
     env?: (root: string) => Record<string, string>;
   } = {},
 ) {
-  await using fx = await clusterFixture({ frontend: "127.0.0.1" });
+  await using fx = await testCluster({ frontend: "127.0.0.1", nodes: 2, packed: true });
   const app = createApp({
     store: fx.store,
     log: { info() {}, warn() {}, error() {} },

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { dhcpConfig } from "../../src/domain/netsvc/dhcp.ts";
 import { IPXE_EFI } from "../../src/netsvc/dhcpd.ts";
 import { createApp } from "../../src/server/app.ts";
-import { netsvcFixture } from "../helpers/netsvc-fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 import { rawRequest } from "../helpers/raw-http.ts";
 
 const log = { info() {}, warn() {}, error() {} };
-const fx = await netsvcFixture();
+const fx = await testCluster({ nodes: 3, services: true });
 const ipxe = join(fx.dir, "tftp");
 const ROM = new Uint8Array(5000).map((_, i) => (i * 7) & 255);
 const servers: { stop(): Promise<void> }[] = [];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createApp } from "../../src/server/app.ts";
-import { type ClusterFixture, clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, type TestCluster, testCluster } from "../helpers/cluster.ts";
 import { expectGolden } from "../helpers/golden.ts";
 
 type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
@@ -17,12 +17,12 @@ const TOKEN = "5e".repeat(32);
 
 function suite(mode: "handle" | "listen") {
   describe(`routes via ${mode}`, () => {
-    let fx: ClusterFixture;
+    let fx: TestCluster;
     let get: Fetch;
     let stop = async () => {};
     const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
     beforeAll(async () => {
-      fx = await clusterFixture();
+      fx = await testCluster({ nodes: 2, packed: true });
       const app = createApp({
         store: fx.store,
         log: silent,
@@ -216,7 +216,7 @@ function suite(mode: "handle" | "listen") {
 }
 
 test("the install script is refused without the node's boot credential", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2, packed: true });
   const counters = { installRefused: 0, unknownNodes: 0, statusReports: 0 };
   const app = createApp({ store: fx.store, log: silent, now: FIXED, secureInstall: true, counters });
   const r = await app.handle(new Request("http://localhost/luna?step=install&node=node001"));

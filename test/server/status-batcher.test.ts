@@ -6,7 +6,7 @@
 import { expect, test } from "bun:test";
 import type { Store } from "../../src/domain/store.ts";
 import { createStatusBatcher } from "../../src/server/status-batcher.ts";
-import { clusterFixture } from "../helpers/cluster-fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 /** The fixture's real store, with its write transactions counted. */
 function counting(store: Store): { store: Store; writes: () => number } {
@@ -22,7 +22,7 @@ function counting(store: Store): { store: Store; writes: () => number } {
 }
 
 test("reports made in one turn share one transaction; each is answered after it commits", async () => {
-  await using fx = await clusterFixture({ nodes: 4 });
+  await using fx = await testCluster({ nodes: 4 });
   const { store, writes } = counting(fx.store);
   const batcher = createStatusBatcher(store);
   const names = ["node001", "node002", "node003", "node004"];
@@ -44,7 +44,7 @@ test("reports made in one turn share one transaction; each is answered after it 
 });
 
 test("an unknown node, a bad stage or a failing change fails alone; the rest commit", async () => {
-  await using fx = await clusterFixture({ nodes: 2 });
+  await using fx = await testCluster({ nodes: 2 });
   const batcher = createStatusBatcher(fx.store);
   const before = await fx.store.byName("node", "node002");
   const results = await Promise.allSettled([

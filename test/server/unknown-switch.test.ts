@@ -3,10 +3,10 @@ import { expect, test } from "bun:test";
 import { switchMacName } from "../../src/domain/boot/discovery-switch.ts";
 import { newId } from "../../src/domain/store.ts";
 import { createApp } from "../../src/server/app.ts";
-import { clusterFixture } from "../helpers/cluster-fixture.ts";
+import { testCluster } from "../helpers/cluster.ts";
 
 test("an unknown MAC the poller saw on switch01 port 7 is recorded with that switch and port", async () => {
-  await using fx = await clusterFixture();
+  await using fx = await testCluster({ nodes: 2 });
   const sw = (await fx.store.byName("switch", "switch01"))!;
   const mac = "52:54:00:00:77:01";
   await fx.store.write((tx) =>

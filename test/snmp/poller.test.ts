@@ -20,7 +20,7 @@ import type { Store } from "../../src/domain/store.ts";
 import { createApp } from "../../src/server/app.ts";
 import { createSwitchPoller, type PollReport, type SwitchPollerOptions } from "../../src/snmp/poller.ts";
 import { pollSwitch } from "../../src/snmp/session.ts";
-import { clusterFixture, MAC1 } from "../helpers/cluster-fixture.ts";
+import { MAC1, testCluster } from "../helpers/cluster.ts";
 import { freeUdpPort, JUNK_BAD_ROWS, JUNK_FDB, JUNK_GOOD, startSwitchAgent } from "../helpers/snmp-agent.ts";
 
 const UPLINK = Array.from({ length: 6 }, (_, i) => ({ mac: `52:54:00:00:09:0${i}`, port: 9 }));
@@ -50,7 +50,7 @@ const poller = (store: Store, port: number, o: Partial<SwitchPollerOptions> = {}
   createSwitchPoller({ store, log: logs(), portOf: () => port, snmp: { timeoutMs: 2000 }, ...o });
 
 test("node001's MAC seen on switch01 port 1 is stored, and finds node001 directly and through step=discovery", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   await using agent = await startSwitchAgent([{ mac: MAC1, port: 1, vlan: 10 }, ...UPLINK], {
     portNames: { 1: "Gi1/0/1", 9: "Te1/0/49" },
   });
@@ -99,7 +99,7 @@ for (const [version, oid, vlan] of [
   ["1", BRIDGE, 0],
 ] as const) {
   test(`the poller reads the ${oid === BRIDGE ? "BRIDGE" : "Q-BRIDGE"} table over SNMP v${version}`, async () => {
-    await using fx = await clusterFixture({ nodes: 3 });
+    await using fx = await testCluster({ nodes: 3, packed: true });
     await using agent = await startSwitchAgent([{ mac: MAC1, port: 1, vlan: 10 }]);
     const sw = await lab(fx.store);
     await fx.store.write((tx) => changeSwitch(tx, "switch01", { snmp_version: version, oid }));
@@ -111,7 +111,7 @@ for (const [version, oid, vlan] of [
 }
 
 test("malformed rows from a switch are skipped, counted and logged; only the good row is stored", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   await using agent = await startSwitchAgent([]);
   await lab(fx.store);
   await fx.store.write((tx) => changeSwitch(tx, "switch01", { oid: JUNK_FDB }));
@@ -127,7 +127,7 @@ test("malformed rows from a switch are skipped, counted and logged; only the goo
 });
 
 test("a switch that does not answer times out with a clear error, changes nothing, and backs off", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   const sw = await lab(fx.store);
   const closed = await freeUdpPort();
   const e = await pollSwitch(sw, { port: closed, timeoutMs: 100, retries: 0 }).catch((x) => x);
@@ -157,7 +157,7 @@ test("a switch that does not answer times out with a clear error, changes nothin
 });
 
 test("learned MACs outlive polls that miss them, then expire", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   const gone = { mac: "52:54:00:00:00:02", port: 2 };
   await using agent = await startSwitchAgent([{ mac: MAC1, port: 1 }, gone]);
   await lab(fx.store);
@@ -178,7 +178,7 @@ test("learned MACs outlive polls that miss them, then expire", async () => {
 });
 
 test("the service polls every interval until stopped, and stopping does not wait for a silent switch", async () => {
-  await using fx = await clusterFixture({ nodes: 3 });
+  await using fx = await testCluster({ nodes: 3, packed: true });
   await using agent = await startSwitchAgent([{ mac: MAC1, port: 1 }]);
   await lab(fx.store);
   const reports: PollReport[] = [];

@@ -9,7 +9,7 @@ import bencode from "bencode";
 import { createApp } from "../../src/server/app.ts";
 import { scrapeBody } from "../../src/torrent/announce.ts";
 import { createTracker, type Tracker } from "../../src/torrent/tracker.ts";
-import { type ClusterFixture, clusterFixture } from "../helpers/cluster-fixture.ts";
+import { type TestCluster, testCluster } from "../helpers/cluster.ts";
 
 const HASH = "0".repeat(40); // the fixture's packed version
 const enc = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
@@ -18,12 +18,12 @@ const decode = async (r: Response) =>
   bencode.decode(new Uint8Array(await r.arrayBuffer())) as Record<string, unknown>;
 
 describe("tracker", () => {
-  let fx: ClusterFixture;
+  let fx: TestCluster;
   let get: (path: string) => Promise<Response>;
   let tracker: Tracker;
   let stop = async () => {};
   beforeAll(async () => {
-    fx = await clusterFixture();
+    fx = await testCluster({ nodes: 2, packed: true });
     tracker = createTracker({
       store: fx.store,
       now: () => new Date(),

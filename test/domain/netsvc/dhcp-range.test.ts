@@ -4,16 +4,16 @@
  * refused change leaves the store exactly as it was.
  */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { changeCluster } from "../../src/domain/cluster.ts";
-import { AppError } from "../../src/domain/errors.ts";
-import { type DhcpRangeRequest, planDhcpRange, setDhcpRange } from "../../src/domain/netsvc/dhcp.ts";
-import { loadSnapshot } from "../../src/domain/netsvc/netdata.ts";
-import { holdersOf, isReserved } from "../../src/domain/network.ts";
-import { type NetsvcFixture, netsvcFixture } from "../helpers/netsvc-fixture.ts";
+import { changeCluster } from "../../../src/domain/cluster.ts";
+import { AppError } from "../../../src/domain/errors.ts";
+import { type DhcpRangeRequest, planDhcpRange, setDhcpRange } from "../../../src/domain/netsvc/dhcp.ts";
+import { loadSnapshot } from "../../../src/domain/netsvc/netdata.ts";
+import { holdersOf, isReserved } from "../../../src/domain/network.ts";
+import { type TestCluster, testCluster } from "../../helpers/cluster.ts";
 
-let f: NetsvcFixture;
+let f: TestCluster;
 beforeEach(async () => {
-  f = await netsvcFixture({ ipv6: true });
+  f = await testCluster({ nodes: 3, services: true, ipv6: true });
 });
 afterEach(async () => {
   await f[Symbol.asyncDispose]();
@@ -148,7 +148,7 @@ describe("setDhcpRange moves the range", () => {
   });
 
   test("a node cannot be given an address inside the range", async () => {
-    const { changeNode } = await import("../../src/domain/node.ts");
+    const { changeNode } = await import("../../../src/domain/node.ts");
     expect(
       await codeOf(f.store.write((tx) => changeNode(tx, "node003", { ips: [["enp7s0", "10.30.200.7"]] }))),
     ).toMatch(/^IP_TAKEN: Address 10.30.200.7 is already in use/);
