@@ -6,7 +6,7 @@
  * (it fetches the install script for the install.request stage and reports install.success).
  * Both read the kernel arguments with the dracut module's own parser and fetch the install
  * script with its own function, so every URL comes from the daemon's renderers (urls.ts) or
- * from the module code that test/dracut/urls.test.ts compares with them.
+ * from the module code that test/node/dracut/urls.test.ts compares with them.
  */
 import installLib from "../../node/dracut/95luna/luna-install-lib.sh" with { type: "text" };
 import lib from "../../node/dracut/95luna/luna-lib.sh" with { type: "text" };

@@ -2,7 +2,7 @@
  * The head-node install path: `luna self-install --destdir` lays out the binary, its links,
  * folders with their modes, the systemd unit, a default config and the iPXE ROMs from Debian's
  * ipxe package (installed by .ci/run), and the installed links work. Modes, owners and the
- * unit's confinement are checked closely in test/security/self-install.test.ts.
+ * unit's confinement are checked closely in test/security/self-install.slow.test.ts.
  */
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";

@@ -15,7 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { commitFile, writeFileAtomic } from "../../src/lib/atomic-write.ts";
-import { tempDir } from "../dracut/node-shell.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 const mode = (p: string) => statSync(p).mode & 0o7777;
 

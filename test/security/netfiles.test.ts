@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderNetSection } from "../../src/domain/boot/install-script.ts";
 import { exec } from "../../src/lib/exec.ts";
-import { tempDir } from "../dracut/node-shell.ts";
 import { PLAIN } from "../helpers/netfiles-scenarios.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");
 

@@ -44,7 +44,7 @@ luna_net_up_retry() {
 
 # The node's URLs, built here because only the kernel command line reaches the initramfs:
 # the same strings as installUrl and statusUrl in src/domain/boot/urls.ts, which
-# test/dracut/urls.test.ts compares for the same inputs. luna_valid_name allows only node
+# test/node/dracut/urls.test.ts compares for the same inputs. luna_valid_name allows only node
 # names that need no percent-encoding, and luna.token is checked to be hex.
 
 # The install script's URL as logged (the credential is added only where it is sent).

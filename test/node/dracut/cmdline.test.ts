@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runNodeShell, SHELLS } from "./node-shell.ts";
+import { runNodeShell, SHELLS } from "../../helpers/node-shell.ts";
 
 type Env = Record<string, string>;
 
@@ -29,7 +29,7 @@ exit 0`,
 }
 
 /** The kernel arguments the daemon renders for node001 (the golden iPXE script). */
-const GOLDEN = readFileSync(join(import.meta.dir, "../fixtures/boot/node001-boot.ipxe"), "utf8")
+const GOLDEN = readFileSync(join(import.meta.dir, "../../fixtures/boot/node001-boot.ipxe"), "utf8")
   .split("\n")
   .find((l) => l.startsWith("kernel "))
   ?.replace(/^kernel (--name \S+ )?\S+ initrd=initrd /, "")

@@ -9,8 +9,8 @@ import {
   planFdbUpdate,
   type SeenMac,
   uplinkPorts,
-} from "../../src/domain/boot/discovery-switch.ts";
-import type { Node, SwitchMac } from "../../src/domain/model.ts";
+} from "../../../src/domain/boot/discovery-switch.ts";
+import type { Node, SwitchMac } from "../../../src/domain/model.ts";
 
 const node = (name: string, sw: string | null, port: string): Node => ({
   id: `id-${name}`,

@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exec } from "../../src/lib/exec.ts";
-import { tempDir } from "../dracut/node-shell.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");
 const PASSWORD = "s3cret-bmc";

@@ -10,10 +10,10 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BOOTIF_MARK, type NetFile, renderNetFiles } from "../../src/domain/boot/netfiles.ts";
-import { exec } from "../../src/lib/exec.ts";
-import { tempDir } from "../dracut/node-shell.ts";
-import { SCENARIOS } from "../helpers/netfiles-scenarios.ts";
+import { BOOTIF_MARK, type NetFile, renderNetFiles } from "../../../src/domain/boot/netfiles.ts";
+import { exec } from "../../../src/lib/exec.ts";
+import { SCENARIOS } from "../../helpers/netfiles-scenarios.ts";
+import { tempDir } from "../../helpers/node-shell.ts";
 
 const named = (files: NetFile[]): NetFile[] =>
   files.map((f) => ({

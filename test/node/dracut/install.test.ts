@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runNodeShell, runNodeShellAsync, SHELLS, tempDir } from "./node-shell.ts";
+import { runNodeShell, runNodeShellAsync, SHELLS, tempDir } from "../../helpers/node-shell.ts";
 
 /** A daemon stand-in: answers the n-th install request with answers[n] (the last repeats). */
 function daemon(answers: { status: number; body: string }[]) {

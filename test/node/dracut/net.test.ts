@@ -6,7 +6,14 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { MODULE_DIR, runNodeShell, SHELLS, tempDir, writeStubs, writeTree } from "./node-shell.ts";
+import {
+  MODULE_DIR,
+  runNodeShell,
+  SHELLS,
+  tempDir,
+  writeStubs,
+  writeTree,
+} from "../../helpers/node-shell.ts";
 
 const MAC1 = "52:54:00:00:00:01";
 const IB_GUID = "00:02:c9:03:00:0e:b5:71";

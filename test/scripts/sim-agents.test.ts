@@ -12,8 +12,8 @@ import { NODE_AGENT } from "../../scripts/lib/sim-agents.ts";
 import { renderBootMenu, renderNodeBoot } from "../../src/domain/boot/ipxe.ts";
 import { bootStepUrl, type Endpoint, installUrl } from "../../src/domain/boot/urls.ts";
 import { exec } from "../../src/lib/exec.ts";
-import { tempDir, writeStubs } from "../dracut/node-shell.ts";
 import { minimalBootData } from "../helpers/boot-data.ts";
+import { tempDir, writeStubs } from "../helpers/node-shell.ts";
 
 const MAC = "52:54:00:00:00:01";
 const TOKEN = "7a".repeat(32);

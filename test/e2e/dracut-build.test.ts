@@ -26,9 +26,9 @@ import {
   NETWORK_MODULE,
   pathWithout,
   writeModuleImage,
-} from "./dracut-build.ts";
-import { tempDir } from "./node-shell.ts";
-import { bootInQemu, SMOKE_INSTALL, VM_MAC } from "./qemu-boot.ts";
+} from "../helpers/dracut-build.ts";
+import { tempDir } from "../helpers/node-shell.ts";
+import { bootInQemu, SMOKE_INSTALL, VM_MAC } from "../helpers/qemu-boot.ts";
 
 const LONG = 600_000;
 const work = tempDir("luna-dracut-");

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { checkLayers } from "../../scripts/lib/rules.ts";
-import { tempDir } from "../dracut/node-shell.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 const TREE: Record<string, string> = {
   "src/lib/exec.ts": 'import { spawn } from "node:child_process";\nimport { x } from "./pid.ts";',

@@ -3,7 +3,7 @@
  * and prefixes, and the offset <-> address mapping that allocation relies on.
  */
 import { describe, expect, test } from "bun:test";
-import { AppError, type ErrorCode } from "../../src/domain/errors.ts";
+import { AppError, type ErrorCode } from "../../../src/domain/errors.ts";
 import {
   canonicalIp,
   cidrText,
@@ -18,7 +18,7 @@ import {
   offsetOf,
   parseIp,
   parsePrefix,
-} from "../../src/domain/net/ip.ts";
+} from "../../../src/domain/net/ip.ts";
 
 function errorOf(fn: () => unknown): AppError {
   let caught: unknown;

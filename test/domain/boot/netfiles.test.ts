@@ -2,13 +2,13 @@
  * Network files per format (src/domain/boot/netfiles.ts): a golden file per scenario and
  * format (UPDATE_GOLDEN=1 rewrites them; review the diff), and the rules every format shares:
  * the boot NIC pinned by its MAC (never IPoIB), bond members without addresses, the notes
- * for parameters only ifcfg understands. test/domain/netfiles-tools.test.ts feeds the same
- * files to the tools that read them.
+ * for parameters only ifcfg understands. test/domain/boot/netfiles-tools.slow.test.ts feeds the
+ * same files to the tools that read them.
  */
 import { expect, test } from "bun:test";
-import { NET_FILE_FORMATS, renderNetFiles } from "../../src/domain/boot/netfiles.ts";
-import { expectGolden } from "../helpers/golden.ts";
-import { LINKS, listing, PLAIN, SCENARIOS } from "../helpers/netfiles-scenarios.ts";
+import { NET_FILE_FORMATS, renderNetFiles } from "../../../src/domain/boot/netfiles.ts";
+import { expectGolden } from "../../helpers/golden.ts";
+import { LINKS, listing, PLAIN, SCENARIOS } from "../../helpers/netfiles-scenarios.ts";
 
 for (const [name, input] of Object.entries(SCENARIOS)) {
   for (const fmt of NET_FILE_FORMATS) {

@@ -6,7 +6,7 @@ import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readPid } from "../../src/runtime/control.ts";
-import { tempDir } from "../dracut/node-shell.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 test("a pid file naming a process that is not a daemon is treated as stale", async () => {
   using dir = tempDir("luna-pid-");

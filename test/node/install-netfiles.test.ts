@@ -1,8 +1,8 @@
 /**
  * The install script's part in the network files: the files themselves are rendered in
- * TypeScript (test/domain/netfiles.test.ts); the shell picks the format (recorded at pack time,
- * else found in the unpacked tree by the same rules as the pack) and names the NIC with the
- * node's MAC for @BOOTIF@. The body is sourced by bash (LUNA_SOURCE_ONLY=1) with the rendered
+ * TypeScript (test/domain/boot/netfiles.test.ts); the shell picks the format (recorded at pack
+ * time, else found in the unpacked tree by the same rules as the pack) and names the NIC with
+ * the node's MAC for @BOOTIF@. The body is sourced by bash (LUNA_SOURCE_ONLY=1) with the rendered
  * network section, and luna_setnet writes into a temp root that looks like the image.
  */
 import { expect, test } from "bun:test";
@@ -18,8 +18,8 @@ import {
 import type { NetFormat } from "../../src/domain/model.ts";
 import { exec } from "../../src/lib/exec.ts";
 import { detectNetFormat } from "../../src/pack/netfmt.ts";
-import { tempDir } from "../dracut/node-shell.ts";
 import { LINKS, PLAIN } from "../helpers/netfiles-scenarios.ts";
+import { tempDir } from "../helpers/node-shell.ts";
 
 const BODY = join(import.meta.dir, "..", "..", "node", "install-body.sh");
 const MAC = "52:54:00:00:00:01";

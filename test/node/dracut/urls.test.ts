@@ -9,10 +9,10 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { kernelArgs } from "../../src/domain/boot/ipxe.ts";
-import { type Endpoint, installUrl, statusUrl } from "../../src/domain/boot/urls.ts";
-import { minimalBootData } from "../helpers/boot-data.ts";
-import { runNodeShell, SHELLS, tempDir, writeStubs } from "./node-shell.ts";
+import { kernelArgs } from "../../../src/domain/boot/ipxe.ts";
+import { type Endpoint, installUrl, statusUrl } from "../../../src/domain/boot/urls.ts";
+import { minimalBootData } from "../../helpers/boot-data.ts";
+import { runNodeShell, SHELLS, tempDir, writeStubs } from "../../helpers/node-shell.ts";
 
 const CASES: [string, Endpoint, string, string | undefined][] = [
   ["http on IPv4 with a credential", { proto: "http", host: "10.30.255.254", port: 7050 }, "node001", "0a9f"],

@@ -3,8 +3,8 @@
  * order as written, dedupe, and INVALID_ARGUMENT for anything malformed or too large.
  */
 import { describe, expect, test } from "bun:test";
-import { AppError } from "../../src/domain/errors.ts";
-import { expandHostlist, isHostlist } from "../../src/domain/net/hostlist.ts";
+import { AppError } from "../../../src/domain/errors.ts";
+import { expandHostlist, isHostlist } from "../../../src/domain/net/hostlist.ts";
 
 function hostlistError(text: string): AppError {
   let caught: unknown;

@@ -3,7 +3,7 @@
  * inclusive ranges, allocated lowest first and stored as decimal strings.
  */
 import { describe, expect, test } from "bun:test";
-import { AppError, type ErrorCode } from "../../src/domain/errors.ts";
+import { AppError, type ErrorCode } from "../../../src/domain/errors.ts";
 import {
   countFree,
   createFreeList,
@@ -16,7 +16,7 @@ import {
   take,
   takeLowest,
   toStored,
-} from "../../src/domain/net/freelist.ts";
+} from "../../../src/domain/net/freelist.ts";
 
 function expectCode(fn: () => unknown, code: ErrorCode): AppError {
   let caught: unknown;
