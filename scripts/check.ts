@@ -1,11 +1,12 @@
 /**
  * The one gate (`bun run check`): Biome, tsc --noEmit (strict), the layer rules, the file-size
- * rule, dead exports (knip), shellcheck on shell files and shfmt on node-side ones, then the
- * whole test suite. Stops at the first failure.
+ * rule, the test-file rules (no test imports another; what test:fast runs stays fast), dead
+ * exports (knip), shellcheck on shell files and shfmt on node-side ones, then the whole test
+ * suite. Stops at the first failure.
  * `bun run check --no-test` runs everything but the tests.
  */
 import { $ } from "bun";
-import { checkLayers, checkSizes } from "./lib/rules.ts";
+import { checkLayers, checkSizes, checkTests } from "./lib/rules.ts";
 import { isNodeSide, shellFiles } from "./lib/shell-files.ts";
 
 const runTests = !process.argv.includes("--no-test");
@@ -15,8 +16,12 @@ step("biome");
 await $`biome check .`;
 step("tsc --noEmit");
 await $`tsc --noEmit -p .`;
-step("layers and file sizes");
-const problems = [...(await checkLayers("src")), ...(await checkSizes("src", 300))];
+step("layers, file sizes and test files");
+const problems = [
+  ...(await checkLayers("src")),
+  ...(await checkSizes("src", 300)),
+  ...(await checkTests("test")),
+];
 for (const p of problems) console.error(`  ${p}`);
 if (problems.length > 0) process.exit(1);
 console.log("  ok");

@@ -9,8 +9,13 @@
  * - node/ holds what runs on a node (the dracut module, the install body): its shell files are
  *   assets any layer may embed as text; no other `.sh` import is allowed.
  * And no file under src/ grows past the size limit.
+ *
+ * Test files: no `*.test.ts` imports another (bun would register the imported file's tests in
+ * the importer too; shared data lives in test/helpers/), and a test that `npm run test:fast`
+ * selects (outside test/e2e/, not named `*.slow.test.ts`) reaches nothing that makes it slow.
  */
 
+import { existsSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { Glob } from "bun";
 
@@ -70,6 +75,60 @@ export async function checkSizes(root: string, maxLines: number): Promise<string
   for await (const file of new Glob(`${root}/**/*.ts`).scan(".")) {
     const lines = (await Bun.file(file).text()).split("\n").length;
     if (lines > maxLines) problems.push(`${file}: ${lines} lines (limit ${maxLines}); split it`);
+  }
+  return problems;
+}
+
+/** What makes a test slow, by the module that does it (imported directly or through helpers). */
+const SLOW_MODULES: Record<string, string> = {
+  "test/helpers/luna.ts": "runs the compiled binary",
+  "test/helpers/vm-lab.ts": "boots VMs",
+  "test/helpers/qemu-boot.ts": "boots VMs",
+  "scripts/lib/netns.ts": "uses network namespaces",
+  "test/helpers/swarm.ts": "runs real BitTorrent swarms (seconds of waiting)",
+};
+const ROOT_ONLY = /process\.getuid/;
+
+/** The rule `npm run test:fast` applies: everything but test/e2e/ and `*.slow.test.ts`. */
+export const isSlowTest = (file: string): boolean =>
+  file.startsWith("test/e2e/") || file.endsWith(".slow.test.ts");
+
+/** Local TypeScript files `file` imports, as paths relative to the working directory. */
+const localImports = (file: string, text: string): string[] =>
+  importsOf(text)
+    .filter((spec) => spec.startsWith(".") && spec.endsWith(".ts"))
+    .map((spec) => relative(".", normalize(join(dirname(file), spec))));
+
+/**
+ * Why `file` is slow, following its imports through test/ and scripts/ (src/ is what tests
+ * exercise, not how), or undefined when it is not.
+ */
+async function slowReason(file: string, seen = new Set<string>()): Promise<string | undefined> {
+  if (seen.has(file) || !existsSync(file) || file.startsWith("src/")) return undefined;
+  seen.add(file);
+  const own = SLOW_MODULES[file];
+  if (own) return `${own} (${file})`;
+  const text = await Bun.file(file).text();
+  if (file.startsWith("test/") && ROOT_ONLY.test(text)) return `needs root (${file})`;
+  for (const dep of localImports(file, text)) {
+    const why = await slowReason(dep, seen);
+    if (why) return why;
+  }
+  return undefined;
+}
+
+export async function checkTests(root: string): Promise<string[]> {
+  const problems: string[] = [];
+  for await (const file of new Glob(`${root}/**/*.test.ts`).scan(".")) {
+    const text = await Bun.file(file).text();
+    for (const dep of localImports(file, text).filter((d) => d.endsWith(".test.ts"))) {
+      problems.push(`${file}: imports the test file ${dep}; move what they share to test/helpers/`);
+    }
+    if (isSlowTest(file)) continue;
+    const why = await slowReason(file);
+    if (why) {
+      problems.push(`${file}: ${why}; move it to test/e2e/ or name it *.slow.test.ts`);
+    }
   }
   return problems;
 }
