@@ -4,8 +4,9 @@
  * its own connection) runs PASSIVE checkpoints every `intervalMs` and every `everyCommits`
  * commits, and the daemon's connection turns the automatic one off. Under a sustained flood
  * the WAL never starts over by itself, so once it holds more than `truncateAboveBytes` the
- * daemon's writes wait on `gate()` while the worker truncates it. If the worker fails, the
- * automatic checkpoint comes back. Measurements: docs/benchmarks.md (control-plane notes).
+ * daemon's writes wait on `gate()` while the worker truncates it. A checkpoint that fails (a
+ * full disk) is reported once and retried at the next tick; only if the thread itself dies does
+ * the automatic checkpoint come back. Measurements: docs/benchmarks.md (control-plane notes).
  */
 import type { Database } from "bun:sqlite";
 import type { CheckpointRequest, CheckpointReply as Reply } from "./checkpoint-worker.ts";
@@ -53,6 +54,8 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
   // raised after a truncation found a reader pinning the WAL, so it is not retried at every tick
   let above = limit;
   let state: "running" | "failed" | "stopped" = "running";
+  // the error of the checkpoints failing since the last one that worked, reported once
+  let failing: string | undefined;
   let onClosed: (() => void) | undefined;
 
   const openGate = () => {
@@ -83,7 +86,22 @@ export function startCheckpointer(db: Database, path: string, o: CheckpointOptio
     const run = inflight;
     inflight = null;
     for (const w of run?.waiters ?? []) w(r);
-    if (!r.ok) return fail(r.error ?? "unknown error");
+    if (!r.ok) {
+      // Transient (a full disk, an I/O error): the next tick tries again; a truncation due
+      // stays due, and writers waiting on the gate go on (they meet the error themselves).
+      if (run?.truncate) {
+        truncateDue = true;
+        openGate();
+      }
+      if (failing === undefined)
+        onError(`WAL checkpoint failed, retrying every tick: ${r.error ?? "unknown error"}`);
+      failing = r.error ?? "unknown error";
+      return;
+    }
+    if (failing !== undefined) {
+      onError(`WAL checkpoints work again (they failed with: ${failing})`);
+      failing = undefined;
+    }
     const bytes = (r.log ?? 0) * (r.pageSize ?? 0);
     if (run?.truncate) {
       openGate();
