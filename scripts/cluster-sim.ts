@@ -6,7 +6,7 @@
  *   sudo bun scripts/cluster-sim.ts [--nodes 8] [--size 64] [--method torrent|http] [--stock]
  *        [--seed-tail 60] [--node-mbit 50] [--head-mbit 50] [--piece-kb K]
  *        [--node-env '{"LUNA_BT_INTERVAL":"1"}'] [--daemon-env '{"LUNA_SEEDER":"aria2c"}']
- *        [--timeline] [--no-shaping] [--timeout 600] [--keep] [--luna dist/luna]
+ *        [--timeline] [--no-shaping] [--no-admin] [--timeout 600] [--keep] [--luna dist/luna]
  *        [--fault KIND]... [--fault-at 0.3] [--fault-hold S] [--fault-node I] [--compare] [--json FILE]
  */
 import { writeFileSync } from "node:fs";
@@ -24,6 +24,7 @@ prints each node's install time and where its bytes came from.
   --node-mbit M        node links (50)           --head-mbit M      head link (50)
   --node-env JSON      install script env        --daemon-env JSON  daemon env (LUNA_SEEDER…)
   --timeline           link rates every second   --no-shaping       no tc shaping
+  --no-admin           the daemon without its admin listener (metrics, status page)
   --timeout S          kill everything after S (600)   --keep       keep the temp folder
   --luna PATH          the binary (dist/luna)
 
@@ -89,6 +90,7 @@ const options: SimOptions = {
   daemonEnv: json("daemon-env"),
   timeline: argv.includes("--timeline"),
   noShaping: argv.includes("--no-shaping"),
+  noAdmin: argv.includes("--no-admin"),
   timeoutSec: Number(val("timeout", "600")),
   keep: argv.includes("--keep"),
   log: (l) => console.error(`cluster-sim: ${l}`),

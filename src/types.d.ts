@@ -13,3 +13,9 @@ declare module "bencode" {
 }
 
 declare module "net-snmp";
+
+// The status page's style sheet, embedded as text (src/admin/page.ts).
+declare module "*.css" {
+  const text: string;
+  export default text;
+}

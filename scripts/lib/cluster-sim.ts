@@ -42,6 +42,8 @@ export interface SimOptions {
   nodeMbit: number;
   headMbit: number;
   noShaping?: boolean;
+  /** the daemon without its admin listener (no metrics, no status page) */
+  noAdmin?: boolean;
   timeoutSec: number;
   log?: (line: string) => void;
   keep?: boolean;
@@ -244,8 +246,26 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const startDaemon = async () => {
       daemon.starts++;
       const logName = daemon.starts === 1 ? "daemon.log" : `daemon-${daemon.starts}.log`;
+      // The head's link is shaped by tc, which the daemon cannot see (a veth says 10 Gb/s): the
+      // status page is told the shaped rate for its upload chart and the storm's floor S/B.
+      const conf = join(dir, "luna.conf");
+      const admin = o.noAdmin ? "enabled = false" : o.noShaping ? "" : `link_mbit = ${o.headMbit}`;
+      writeFileSync(conf, `[admin]\n${admin}\n`);
       daemon.proc = Bun.spawn(
-        ["ip", "netns", "exec", sim.head, o.luna, "daemon", "--host", sim.headIp, "--port", "7050"],
+        [
+          "ip",
+          "netns",
+          "exec",
+          sim.head,
+          o.luna,
+          "--config",
+          conf,
+          "daemon",
+          "--host",
+          sim.headIp,
+          "--port",
+          "7050",
+        ],
         { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, logName)) },
       );
       procs.push(daemon.proc);

@@ -12,6 +12,8 @@ export interface AdminListenerOptions {
   log: Logger;
   /** answers one request; `server` lets a stream turn the idle timeout off */
   handle: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response>;
+  /** called first when the listener stops (to end open event streams) */
+  stopping?: () => void;
   /** called once it listens, with its real port */
   onListening?: (port: number) => void;
 }
@@ -44,6 +46,7 @@ export function createAdminListener(o: AdminListenerOptions) {
       o.onListening?.(port);
     },
     async stop(): Promise<void> {
+      o.stopping?.();
       await server?.stop(true);
       server = undefined;
     },

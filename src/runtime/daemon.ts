@@ -85,6 +85,8 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
     ? createAdmin({
         at: o.admin,
         log: o.log,
+        linkMbit: o.config.admin.link_mbit,
+        frontend: cluster?.frontend_address,
         view: {
           store: opened,
           counters: () => counters,

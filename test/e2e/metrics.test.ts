@@ -6,7 +6,7 @@
  * the node-facing port.
  */
 import { expect, test } from "bun:test";
-import { announcePath, bootCluster, MAC } from "../helpers/boot-cluster.ts";
+import { announcePath, bootCluster, expectStatus, MAC } from "../helpers/boot-cluster.ts";
 import { startDaemon } from "../helpers/daemon-proc.ts";
 import { sandbox } from "../helpers/luna.ts";
 
@@ -21,11 +21,7 @@ test("/metrics shows a boot as it happened and passes promtool check metrics", a
   const { conf, infohash, tarball } = await bootCluster(box);
   await using d = await startDaemon(box, { global: ["--config", conf], args: ["--insecure-install"] });
   const node = `http://127.0.0.1:${d.port}`;
-  const ok = async (path: string, status = 200) => {
-    const r = await fetch(node + path);
-    await r.arrayBuffer();
-    expect(`${path} ${r.status}`).toBe(`${path} ${status}`);
-  };
+  const ok = expectStatus(node);
   // node001 boots and installs; node002 fails in its download; unknown hardware asks once.
   await ok(`/luna?step=discovery&hwdata=${MAC(1)}`);
   await ok("/luna?step=install&node=node001");

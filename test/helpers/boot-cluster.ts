@@ -56,3 +56,12 @@ export function announcePath(
   const ip = o.ip ? `&ip=${o.ip}` : "";
   return `/announce?info_hash=${hash}&peer_id=-AR1000-${String(o.port ?? 6881).padStart(12, "0")}&port=${o.port ?? 6881}&uploaded=0&downloaded=${o.downloaded ?? 0}&left=${o.left}&compact=1${ip}`;
 }
+
+/** A GET on the node-facing port that must answer `status` (200 unless told); the body is read. */
+export const expectStatus =
+  (base: string) =>
+  async (path: string, status = 200): Promise<void> => {
+    const r = await fetch(base + path);
+    await r.arrayBuffer();
+    expect(`${path} ${r.status}`).toBe(`${path} ${status}`);
+  };
