@@ -4,6 +4,7 @@
  * service like the others, except that it never fails the daemon: a taken admin port is
  * logged, and the nodes still boot.
  */
+import { isLoopback } from "../domain/net/ip.ts";
 import type { Logger } from "../lib/logger.ts";
 
 export interface AdminListenerOptions {
@@ -17,8 +18,6 @@ export interface AdminListenerOptions {
   /** called once it listens, with its real port */
   onListening?: (port: number) => void;
 }
-
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export function createAdminListener(o: AdminListenerOptions) {
   let server: Bun.Server<undefined> | undefined;
@@ -36,7 +35,7 @@ export function createAdminListener(o: AdminListenerOptions) {
       }
       const port = server.port ?? o.port;
       o.log.info(`admin listening on http://${o.host}:${port}`, { serves: "/metrics, the status page" });
-      if (!LOOPBACK.test(o.host))
+      if (!isLoopback(o.host))
         o.log.warn(
           "the admin listener is reachable beyond loopback: keep its address off the nodes' network",
           {

@@ -5,6 +5,7 @@
  * leechers — a loopback peer is useless to nodes, so this grants nothing on the network).
  */
 import { checkCredential } from "../domain/boot/credential.ts";
+import { isLoopback } from "../domain/net/ip.ts";
 import type { Store } from "../domain/store.ts";
 
 export interface AnnounceClaim {
@@ -12,8 +13,6 @@ export interface AnnounceClaim {
   node?: string;
   token?: string;
 }
-
-const isLoopback = (ip: string) => ip === "::1" || /^127\./.test(ip);
 
 export function announceAdmitter(store: Store, o: { secure: boolean; now: () => Date }) {
   return async (a: AnnounceClaim): Promise<boolean> => {

@@ -8,7 +8,7 @@ import bencode from "bencode";
 import ipaddr from "ipaddr.js";
 import { checkName } from "../domain/common.ts";
 import { AppError } from "../domain/errors.ts";
-import { canonicalIp } from "../domain/net/ip.ts";
+import { canonicalIp, isLoopback } from "../domain/net/ip.ts";
 
 export interface Announce {
   infohash: string;
@@ -161,7 +161,7 @@ export function peerAddress(
   const socket = ipaddr.process(remote);
   const ip = socket.toString();
   if (claimed === undefined) return { ip, ignored: false };
-  if (socket.range() === "loopback") return { ip: claimed, ignored: false };
+  if (isLoopback(ip)) return { ip: claimed, ignored: false };
   return { ip, ignored: claimed !== ip };
 }
 

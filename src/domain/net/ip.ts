@@ -105,3 +105,8 @@ export function canonicalIp(text: string): string {
   const ip = parseIp(text);
   return formatIp(ip.version, ip.value);
 }
+
+/** Whether `text` is a loopback address (127.0.0.0/8, ::1, or IPv4 loopback mapped into IPv6). */
+export function isLoopback(text: string): boolean {
+  return ipaddr.isValid(text) && ipaddr.process(text).range() === "loopback";
+}
