@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { runClusterSim, type SimOptions, type SimResult } from "./lib/cluster-sim.ts";
 import { FAULT_KINDS, type FaultKind } from "./lib/sim-faults.ts";
+import { packetLine } from "./lib/sim-packets.ts";
 
 const HELP = `usage: sudo env PATH=$PATH bun scripts/cluster-sim.ts [options]
 
@@ -132,6 +133,7 @@ function print(r: SimResult, label: string) {
   console.log(
     `N=${r.nodes.length}: first ${t[0]?.toFixed(1)} s, median ${t[Math.floor(t.length / 2)]?.toFixed(1)} s, last ${t.at(-1)?.toFixed(1)} s; head sent ${copies(r.headTxBytes)} images (nodes got from web ${copies(sum("fromWeb"))}, seeder ${copies(sum("fromSeeder"))}, peers ${copies(sum("fromPeers"))}); pieces ${r.pieceLength / 1024} KiB; CPU busy ${(100 * r.cpuBusy).toFixed(0)}%`,
   );
+  if (r.packets) console.log(packetLine(r.packets));
   for (let i = 2; i < (r.timeline?.length ?? 0); i += 2) {
     const a = r.timeline?.[i - 2];
     const b = r.timeline?.[i];

@@ -26,6 +26,7 @@ import {
   type SimCtx,
   startFault,
 } from "./sim-faults.ts";
+import { readPackets, type SimPackets } from "./sim-packets.ts";
 
 export interface SimOptions {
   luna: string;
@@ -81,6 +82,8 @@ export interface SimResult {
   seederFrozenAt: number | undefined;
   /** with `timeline`: seconds since the start, the head's tx bytes and each node's rx bytes */
   timeline?: { t: number; headTx: number; nodeRx: number[] }[];
+  /** shaper drops and TCP resends, read at the end of the run */
+  packets?: SimPackets;
   /** what each injected fault did and whether its checks held */
   faults: FaultReport[];
 }
@@ -362,6 +365,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const cpu1 = await cpuTimes();
     const headTxBytes = (await txBytes(net.head, net.headIf)) - tx0;
     const bytes = await readAccounting(net.nodes.map((n) => n.ns));
+    const packets = await readPackets(net);
     const statuses = JSON.parse(await luna("node", "status", "--json")) as {
       name: string;
       stages: { step: string; time: string }[];
@@ -400,6 +404,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       peerUploaded,
       seederFrozenAt: frozeAt,
       timeline,
+      packets,
       faults: reports,
     };
   } finally {

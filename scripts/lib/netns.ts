@@ -1,8 +1,9 @@
 /**
  * The emulated cluster's network: one "switch" namespace holding a Linux bridge, a head
  * namespace and N node namespaces, each joined to the bridge by a veth pair, every link shaped
- * with tc tbf in both directions. Addresses (10.30.0.0/16, the seed's network) exist only in
- * these namespaces, which have no default route, so nothing can leave them. Everything made
+ * with tc tbf in both directions (a host's queue on the way out, a switch port's on the way in).
+ * Addresses (10.30.0.0/16, the seed's network) exist only in these namespaces, which have no
+ * default route, so nothing can leave them. Everything made
  * here is recorded and removed by `destroy`, also after a failure. `impair` adds latency and
  * loss to every link in both directions (tc netem under the tbf; where the kernel has no
  * sch_netem, loss only, by nftables, and `SimNet.impaired` says so).
@@ -39,23 +40,43 @@ export interface SimNet {
 const mac = (i: number) =>
   `52:54:00:30:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`;
 
-async function shape(ns: string, dev: string, mbit: number | undefined, netem?: Impairment) {
+/**
+ * A host's own queue (its NIC's qdisc, txqueuelen 1,000 packets) and a switch port's (a short
+ * buffer: 50 ms at the link's rate). The difference matters: with a 50 ms tbf on the sending
+ * host too, the head node's queue dropped 26 % of its packets at N = 8 (scripts/lib/sim-packets.ts),
+ * where a real host's TCP is held back by TCP small queues before its own NIC's queue fills.
+ */
+const HOST_QUEUE_PACKETS = 1000;
+
+async function shape(
+  ns: string,
+  dev: string,
+  mbit: number | undefined,
+  side: "host" | "switch",
+  netem?: Impairment,
+) {
+  if (side === "host") {
+    // The sender hands the shaper MTU-sized packets, as a real NIC puts them on the wire: veth
+    // would pass 64 KB GSO bursts that the switch port's short queue then drops whole.
+    await $`ip netns exec ${ns} ip link set dev ${dev} gso_max_segs 1`.quiet();
+  }
   if (mbit === undefined) {
     if (netem)
       await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root netem delay ${netem.delayMs}ms loss ${netem.lossPct}%`.quiet();
     return;
   }
-  // tbf: rate, a burst big enough for the rate at 250 Hz timers, and a short queue.
+  // tbf: rate, a burst big enough for the rate at 250 Hz timers, and the side's queue.
   const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
+  const queue = side === "host" ? ["limit", String(HOST_QUEUE_PACKETS * 1514)] : ["latency", "50ms"];
   if (!netem) {
-    await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+    await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
     return;
   }
   // netem delays and drops, then hands packets to the tbf below it (the netem man page's recipe);
   // its queue holds what is in flight during the delay at the link's rate, with room to spare.
   const limit = Math.max(1000, Math.ceil((mbit * 1e6 * (netem.delayMs / 1000)) / 8 / 1500) * 4);
   await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root handle 1: netem delay ${netem.delayMs}ms loss ${netem.lossPct}% limit ${limit}`.quiet();
-  await $`ip netns exec ${ns} tc qdisc add dev ${dev} parent 1: handle 2: tbf rate ${mbit}mbit burst ${burst}kb latency 50ms`.quiet();
+  await $`ip netns exec ${ns} tc qdisc add dev ${dev} parent 1: handle 2: tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
 }
 
 /** Whether this kernel has sch_netem (a minimal VM kernel may not): tried on a throwaway veth. */
@@ -130,8 +151,8 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
     let impaired: SimNet["impaired"];
     if (o.impair) impaired = { ...o.impair, by: (await hasNetem(sw)) ? "netem" : "nftables" };
     const netem = impaired?.by === "netem" ? impaired : undefined;
-    const link = async (ns: string, dev: string, mbit: number) => {
-      await shape(ns, dev, o.noShaping ? undefined : mbit, netem);
+    const link = async (ns: string, dev: string, mbit: number, side: "host" | "switch") => {
+      await shape(ns, dev, o.noShaping ? undefined : mbit, side, netem);
       if (impaired?.by === "nftables" && impaired.lossPct > 0) await dropShare(ns, dev, impaired.lossPct);
     };
     await $`ip netns exec ${sw} ip link add br0 type bridge`.quiet();
@@ -143,8 +164,8 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
       await $`ip netns exec ${ns} ip addr add ${ip}/16 dev eth0`.quiet();
       await $`ip netns exec ${ns} ip link set eth0 up`.quiet();
       await $`ip netns exec ${sw} ip link set ${outer} master br0 up`.quiet();
-      await link(ns, "eth0", mbit); // what this host sends
-      await link(sw, outer, mbit); // what this host receives
+      await link(ns, "eth0", mbit, "host"); // what this host sends
+      await link(sw, outer, mbit, "switch"); // what this host receives
     };
     const headIp = "10.30.255.254";
     await join(head, 0, headIp, undefined, o.headMbit);

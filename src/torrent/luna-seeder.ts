@@ -49,7 +49,9 @@ export function createLunaSeeder(o: LunaSeederOptions) {
         : Array.from({ length: range[1] - range[0] + 1 }, (_, i) => range[0] + i);
     for (const port of ports) {
       try {
-        const s = createPeerServer({ host: o.host, port, peerId, superseed: o.superseed });
+        const onSpread = (infohash: string, uploaded: number) =>
+          o.log.info("every piece is on some node: plain seeding", { infohash, uploaded });
+        const s = createPeerServer({ host: o.host, port, peerId, superseed: o.superseed, onSpread });
         o.log.info("seeder listening", { address: `${o.host}:${s.port}`, superseed: o.superseed !== false });
         return s;
       } catch {

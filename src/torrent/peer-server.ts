@@ -41,6 +41,8 @@ export interface PeerServerOptions {
   maxConnections?: number;
   /** a connection that has not shaken hands by then is closed (default 10 s) */
   handshakeMs?: number;
+  /** told when a torrent's every piece is on some node: what the seeder sent until then */
+  onSpread?: (infohash: string, uploaded: number) => void;
 }
 
 interface Torrent extends ServedTorrent {
@@ -222,13 +224,8 @@ export function createPeerServer(o: PeerServerOptions) {
     port: o.port,
     socket: {
       open(sock) {
-        const c: Conn = {
-          sock,
-          hs: Buffer.alloc(0),
-          fast: false,
-          queue: [],
-          greet: greeting(() => [...torrents.keys()]),
-        };
+        const greet = greeting(() => [...torrents.keys()]);
+        const c: Conn = { sock, hs: Buffer.alloc(0), fast: false, queue: [], greet };
         sock.data = c;
         if (all.size >= (o.maxConnections ?? 1000)) {
           sock.end();
@@ -268,7 +265,8 @@ export function createPeerServer(o: PeerServerOptions) {
     add(s: ServedTorrent): void {
       if (torrents.has(s.infohash)) return;
       const pieces = Math.ceil(s.length / s.pieceLength);
-      const plan = createSuperSeed({ pieces, depth: o.depth, plain: o.superseed === false });
+      const onSpread = () => o.onSpread?.(s.infohash, torrents.get(s.infohash)?.uploaded ?? 0);
+      const plan = createSuperSeed({ pieces, depth: o.depth, plain: o.superseed === false, onSpread });
       const fd = openSync(s.path, "r");
       torrents.set(s.infohash, { ...s, fd, pieces, plan, conns: new Set(), uploaded: 0 });
     },

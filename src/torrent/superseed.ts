@@ -41,6 +41,8 @@ export interface SuperSeedOptions {
   plain?: boolean;
   /** deterministic order for tests; by default a random permutation */
   random?: () => number;
+  /** called once, when every piece is held by some peer (plain seeding from then on) */
+  onSpread?: () => void;
 }
 
 export function createSuperSeed(o: SuperSeedOptions) {
@@ -69,7 +71,10 @@ export function createSuperSeed(o: SuperSeedOptions) {
   const gain = (i: number) => {
     holders[i] = (holders[i] as number) + 1;
     if (holders[i] === 1) spread++;
-    if (spread === P) plain = true;
+    if (spread === P && !plain) {
+      plain = true;
+      o.onSpread?.();
+    }
   };
 
   /** A fresh piece for `p`: never assigned, else one no peer holds yet that `p` was not offered. */

@@ -16,7 +16,9 @@ const lcg = (seed: number) => () => {
 describe("super-seeding plan", () => {
   test("every piece is offered once before any piece is offered twice", () => {
     const rnd = lcg(7);
-    const plan = createSuperSeed({ pieces: 64, depth: 3, random: rnd });
+    let spreadCalls = 0;
+    const onSpread = () => spreadCalls++;
+    const plan = createSuperSeed({ pieces: 64, depth: 3, random: rnd, onSpread });
     const peers = Array.from({ length: 8 }, () => plan.addPeer());
     const offeredTimes = new Array(64).fill(0);
     let rounds = 0;
@@ -29,11 +31,13 @@ describe("super-seeding plan", () => {
         const i = mine[Math.floor(rnd() * mine.length)];
         if (i !== undefined) plan.peerHas(p, i);
       }
+      expect(spreadCalls).toBe(plan.plain ? 1 : 0);
       const never = offeredTimes.filter((n) => n === 0).length;
       if (never > 0) expect(Math.max(...offeredTimes)).toBe(1);
     }
     expect(plan.plain).toBe(true);
     expect(plan.spread()).toBe(64);
+    expect(spreadCalls).toBe(1);
     // Peers here only take offers, so the last first copies are the only ones offered twice.
     expect(offeredTimes.filter((n) => n > 1).length).toBeLessThanOrEqual(8 * 3);
   });
