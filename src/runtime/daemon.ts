@@ -115,7 +115,9 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const tftp = t.enabled
     ? createTftpServer({ root: t.root, host: t.host, port: t.port, maxSessions: t.max_sessions, log: o.log })
     : undefined;
-  tracker = newTracker(store, o, (h) => seeder?.peers(h) ?? []);
+  // Our own seeder dials a leecher as soon as it announces (the aria2c seeder cannot).
+  const own = kind === "aria2c" ? undefined : (seeder as ReturnType<typeof createLunaSeeder> | undefined);
+  tracker = newTracker(store, o, (h) => seeder?.peers(h) ?? [], own?.dial);
   const services = [
     ...(seeder ? [seeder] : []),
     ...(poller ? [poller] : []),
@@ -129,8 +131,13 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   return code;
 }
 
-function newTracker(store: Store, o: DaemonOptions, seeders: (infohash: string) => PeerOut[]): Tracker {
+function newTracker(
+  store: Store,
+  o: DaemonOptions,
+  seeders: (infohash: string) => PeerOut[],
+  joined?: (infohash: string, ip: string, port: number) => void,
+): Tracker {
   const now = () => new Date();
   const admit = announceAdmitter(store, { secure: o.secureInstall, now });
-  return createTracker({ store, now, seeders, log: o.log, admit });
+  return createTracker({ store, now, seeders, log: o.log, admit, joined });
 }

@@ -122,6 +122,10 @@ export function createLunaSeeder(o: LunaSeederOptions) {
       serving.clear();
     },
     rescan,
+    /** dials a leecher that just announced (tracker `joined`) */
+    dial(infohash: string, ip: string, port: number): void {
+      server?.dial(infohash, ip, port);
+    },
     peer: address,
     peers(infohash?: string): PeerOut[] {
       const a = address();

@@ -2,14 +2,16 @@
  * A seeding-only BitTorrent peer inside the daemon: it listens on one address and port, takes
  * connections from the nodes' aria2c, and serves blocks of the packed tarballs, offering pieces
  * with super-seeding (superseed.ts) so that the head node sends each piece once before any twice.
- * It never downloads and never connects out. Connections are bounded in number, in handshake
- * time and in what they may send; a malformed message closes the connection.
+ * It never downloads. It connects out only to a leecher that just announced (`dial`), so the
+ * first piece need not wait for the leecher's client to dial us. Connections are bounded in
+ * number, in handshake time and in what they may send (peer-conn.ts); a malformed message
+ * closes the connection.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { type GreetingStep, greeting } from "./mse.ts";
-import { createSuperSeed, type SuperPeer, type SuperSeed } from "./superseed.ts";
+import { greeting } from "./mse.ts";
+import { type Conn, offer, onMessage, pieceSize, type ServedTorrent, type Torrent } from "./peer-conn.ts";
+import { createSuperSeed } from "./superseed.ts";
 import {
-  bitfieldPieces,
   encodeHandshake,
   encodeMessage,
   fullBitfield,
@@ -19,15 +21,7 @@ import {
   MSG,
   parseHandshake,
   pieceHeader,
-  words,
 } from "./wire.ts";
-
-export interface ServedTorrent {
-  infohash: string;
-  path: string;
-  length: number;
-  pieceLength: number;
-}
 
 export interface PeerServerOptions {
   host: string;
@@ -45,38 +39,13 @@ export interface PeerServerOptions {
   onSpread?: (infohash: string, uploaded: number) => void;
 }
 
-interface Torrent extends ServedTorrent {
-  fd: number;
-  pieces: number;
-  plan: SuperSeed;
-  conns: Set<Conn>;
-  uploaded: number;
-}
-
-interface Conn {
-  sock: Bun.Socket<Conn>;
-  hs: Buffer;
-  /** the connection's first bytes (plain or MSE handshake) until they are through */
-  greet?: (chunk: Uint8Array) => GreetingStep;
-  torrent?: Torrent;
-  peer?: SuperPeer;
-  reader?: MessageReader;
-  fast: boolean;
-  queue: [number, number, number][];
-  unchoked?: boolean;
-  backlog?: Uint8Array;
-  timer?: ReturnType<typeof setTimeout>;
-}
-
-const MAX_QUEUE = 256; // requests queued per connection; more are rejected
 export function createPeerServer(o: PeerServerOptions) {
   const torrents = new Map<string, Torrent>();
   const all = new Set<Conn>();
   let uploadedGone = 0;
   let mseHandshakes = 0;
+  let dialledOk = 0;
   const buf = Buffer.alloc(MAX_BLOCK);
-  const pieceSize = (t: Torrent, i: number) =>
-    i === t.pieces - 1 ? t.length - i * t.pieceLength : t.pieceLength;
 
   const send = (c: Conn, data: Uint8Array): void => {
     if (c.backlog) {
@@ -86,10 +55,7 @@ export function createPeerServer(o: PeerServerOptions) {
     const n = c.sock.write(data);
     if (n < data.length) c.backlog = Buffer.from(data.subarray(Math.max(0, n)));
   };
-  const announce = (c: Conn) => {
-    if (!c.torrent || !c.peer) return;
-    for (const i of c.torrent.plan.offers(c.peer)) send(c, encodeMessage(MSG.have, i));
-  };
+  const announce = (c: Conn) => offer(c, send);
 
   /** Serves queued requests while the socket takes them. */
   const pump = (c: Conn) => {
@@ -108,74 +74,22 @@ export function createPeerServer(o: PeerServerOptions) {
     }
   };
 
-  const onMessage = (c: Conn, id: number, payload: Uint8Array): boolean => {
-    const t = c.torrent as Torrent;
-    const p = c.peer as SuperPeer;
-    switch (id) {
-      case MSG.have: {
-        const w = words(payload, 1);
-        if (!w || (w[0] as number) >= t.pieces) return false;
-        t.plan.peerHas(p, w[0] as number);
-        break;
-      }
-      case MSG.bitfield: {
-        const have = bitfieldPieces(payload, t.pieces);
-        if (!have) return false;
-        for (const i of have) t.plan.peerHas(p, i);
-        break;
-      }
-      case MSG.haveAll:
-        for (let i = 0; i < t.pieces; i++) t.plan.peerHas(p, i);
-        break;
-      case MSG.request: {
-        const w = words(payload, 3);
-        if (!w) return false;
-        const [index, begin, length] = w as [number, number, number];
-        const ok =
-          index < t.pieces &&
-          p.announced[index] === 1 &&
-          length > 0 &&
-          length <= MAX_BLOCK &&
-          begin + length <= pieceSize(t, index);
-        if (!ok || c.queue.length >= MAX_QUEUE) {
-          if (c.fast) send(c, encodeMessage(MSG.reject, index, begin, length));
-          break;
-        }
-        c.queue.push([index, begin, length]);
-        break;
-      }
-      case MSG.cancel: {
-        const w = words(payload, 3);
-        if (!w) return false;
-        c.queue = c.queue.filter((r) => !(r[0] === w[0] && r[1] === w[1] && r[2] === w[2]));
-        break;
-      }
-      case MSG.interested:
-        if (!c.unchoked) send(c, encodeMessage(MSG.unchoke)); // once: webtorrent 3 misses an early one
-        c.unchoked = true;
-        break;
-      default:
-        break; // choke, unchoke, not interested, extensions: nothing to do for a seed
-    }
-    announce(c);
-    return true;
-  };
-
   const start = (c: Conn) => {
     const h = parseHandshake(c.hs);
     const t = h && torrents.get(h.infohash);
-    if (!h || !t) {
+    if (!h || !t || (c.dialled && c.dialled !== h.infohash)) {
       c.sock.end();
       return;
     }
     clearTimeout(c.timer);
+    if (c.dialled) dialledOk++;
     c.torrent = t;
     c.fast = h.fast;
     c.peer = t.plan.addPeer();
     t.conns.add(c);
     // the largest message a leecher sends is its bitfield
     c.reader = new MessageReader(Math.max(64, 1 + Math.ceil(t.pieces / 8)));
-    send(c, encodeHandshake(t.infohash, o.peerId));
+    if (!c.dialled) send(c, encodeHandshake(t.infohash, o.peerId));
     if (t.plan.plain) {
       // a full BITFIELD, not HAVE_ALL: webtorrent 3 stays interested and never requests after HAVE_ALL
       send(c, fullBitfield(t.pieces));
@@ -211,7 +125,7 @@ export function createPeerServer(o: PeerServerOptions) {
       return;
     }
     for (const m of msgs) {
-      if (!onMessage(c, m.id, m.payload)) {
+      if (!onMessage(c, m.id, m.payload, send)) {
         c.sock.end();
         return;
       }
@@ -219,45 +133,54 @@ export function createPeerServer(o: PeerServerOptions) {
     pump(c);
   };
 
-  const listener = Bun.listen<Conn>({
-    hostname: o.host,
-    port: o.port,
-    socket: {
-      open(sock) {
-        const greet = greeting(() => [...torrents.keys()]);
-        const c: Conn = { sock, hs: Buffer.alloc(0), fast: false, queue: [], greet };
-        sock.data = c;
-        if (all.size >= (o.maxConnections ?? 1000)) {
-          sock.end();
-          return;
-        }
-        all.add(c);
-        c.timer = setTimeout(() => {
-          if (!c.reader) sock.end();
-        }, o.handshakeMs ?? 10_000);
-      },
-      data(sock, chunk) {
-        data(sock.data, chunk);
-      },
-      drain(sock) {
-        const c = sock.data;
-        const b = c.backlog;
-        c.backlog = undefined;
-        if (b) send(c, b);
-        pump(c);
-      },
-      close(sock) {
-        const c = sock.data;
-        clearTimeout(c.timer);
-        all.delete(c);
-        if (c.torrent && c.peer) {
-          c.torrent.conns.delete(c);
-          c.torrent.plan.removePeer(c.peer);
-        }
-      },
-      error() {},
+  const admit = (c: Conn): boolean => {
+    if (all.size >= (o.maxConnections ?? 1000)) {
+      c.sock.end();
+      return false;
+    }
+    all.add(c);
+    c.timer = setTimeout(() => {
+      if (!c.reader) c.sock.end();
+    }, o.handshakeMs ?? 10_000);
+    return true;
+  };
+  const handlers: Bun.SocketHandler<Conn> = {
+    open(sock) {
+      if (sock.data?.dialled) {
+        sock.data.sock = sock;
+        if (admit(sock.data)) send(sock.data, sock.data.hs);
+        sock.data.hs = Buffer.alloc(0);
+        return;
+      }
+      const greet = greeting(() => [...torrents.keys()]);
+      sock.data = { sock, hs: Buffer.alloc(0), fast: false, queue: [], greet };
+      admit(sock.data);
     },
-  });
+    data(sock, chunk) {
+      data(sock.data, chunk);
+    },
+    drain(sock) {
+      const c = sock.data;
+      const b = c.backlog;
+      c.backlog = undefined;
+      if (b) send(c, b);
+      pump(c);
+    },
+    close(sock) {
+      const c = sock.data;
+      clearTimeout(c.timer);
+      all.delete(c);
+      if (c.torrent && c.peer) {
+        c.torrent.conns.delete(c);
+        c.torrent.plan.removePeer(c.peer);
+      }
+    },
+    error() {},
+    connectError() {},
+  };
+  const listener = Bun.listen<Conn>({ hostname: o.host, port: o.port, socket: handlers });
+  /** "ip:port" of the leechers dialled lately, so an announce storm cannot make us dial in a loop */
+  const dialled = new Map<string, number>();
 
   return {
     port: listener.port,
@@ -279,12 +202,29 @@ export function createPeerServer(o: PeerServerOptions) {
       closeSync(t.fd);
     },
     has: (infohash: string) => torrents.has(infohash),
+    /**
+     * Connects to a leecher that just announced, so the first piece leaves before its client
+     * gets round to dialling us (aria2c dials tracker peers on a one-second tick). At most once
+     * a minute per address, never past the connection cap; a failed dial costs nothing.
+     */
+    dial(infohash: string, ip: string, port: number): void {
+      const key = `${ip}:${port}`;
+      const now = Date.now();
+      if (!torrents.has(infohash) || all.size >= (o.maxConnections ?? 1000)) return;
+      if ((dialled.get(key) ?? 0) > now - 60_000) return;
+      if (dialled.size > 10_000) dialled.clear();
+      dialled.set(key, now);
+      const hs = Buffer.from(encodeHandshake(infohash, o.peerId));
+      const c = { hs, fast: false, queue: [], dialled: infohash } as unknown as Conn;
+      Bun.connect<Conn>({ hostname: ip, port, data: c, socket: handlers }).catch(() => {});
+    },
     stats: () => ({
       uploaded: uploadedGone + [...torrents.values()].reduce((n, t) => n + t.uploaded, 0),
       torrents: torrents.size,
       peers: [...torrents.values()].reduce((n, t) => n + t.conns.size, 0),
       byInfohash: Object.fromEntries([...torrents].map(([h, t]) => [h, t.uploaded])),
       mseHandshakes,
+      dialled: dialledOk,
     }),
     close(): void {
       for (const c of all) c.sock.end();

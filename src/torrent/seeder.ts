@@ -35,6 +35,8 @@ export interface SeederStats {
   peers: number;
   /** connections that began with the encrypted (MSE) handshake (our own seeder only) */
   mseHandshakes?: number;
+  /** connections it dialled to a leecher that had just announced, handshake done (ours only) */
+  dialled?: number;
   /** bytes uploaded per info-hash of a torrent served now */
   byInfohash?: Record<string, number>;
 }

@@ -35,6 +35,8 @@ export interface TrackerOptions {
    * what its announce URL carries. Absent: every peer is admitted. A throw refuses.
    */
   admit?: (a: { ip: string; node?: string; token?: string; infohash: string }) => boolean | Promise<boolean>;
+  /** a leecher announced for the first time (the head node's seeder dials it at once) */
+  joined?: (infohash: string, ip: string, port: number) => void;
 }
 
 interface View {
@@ -221,8 +223,10 @@ export function createTracker(o: TrackerOptions) {
         return reply(failure(`announce refused: this peer has no valid boot credential ${whose}`));
       }
       const peer = await record(a, ip);
+      const isNew = !v.peers.has(peer.name);
       if (a.event === "stopped") v.peers.delete(peer.name);
       else v.peers.set(peer.name, peer);
+      if (isNew && a.event !== "stopped" && a.left > 0) o.joined?.(a.infohash, ip, a.port);
       stats.announces++;
       const same = [...v.peers.values()].filter((p) => p.infohash === a.infohash);
       const complete = same.filter((p) => p.left === 0).length;

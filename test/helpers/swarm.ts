@@ -55,6 +55,8 @@ export interface SwarmOptions {
    * torrent is dead and every byte a client gets comes over BitTorrent from a peer.
    */
   webSeed?: boolean;
+  /** false: the tracker does not tell our seeder to dial new leechers (they dial it) */
+  dial?: false;
   /** the tracker's head-node seeders (default: the swarm's seeder) */
   seeders?: (infohash: string) => PeerOut[];
 }
@@ -113,6 +115,11 @@ export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
       now: () => new Date(),
       seeders: o.seeders ?? ((h) => s.peers(h)),
       log: silent,
+      // our own seeder dials a leecher as soon as it announces, as in the daemon
+      joined:
+        o.dial === false
+          ? undefined
+          : (h, ip, port) => (s as Partial<ReturnType<typeof createLunaSeeder>>).dial?.(h, ip, port),
     });
     const app = createApp({
       store: fx.store,

@@ -9,18 +9,24 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { createLunaSeeder } from "../../src/torrent/luna-seeder.ts";
 import { encodeHandshake, encodeMessage, MSG } from "../../src/torrent/wire.ts";
 import { ariaLeech, sha256File, startSwarm } from "../helpers/swarm.ts";
 
-/** A raw TCP client: sends bytes, collects what comes back until the server closes or `ms` pass. */
+/**
+ * A raw TCP client: sends bytes, collects what comes back until the server closes, `until` holds
+ * or `ms` pass. `then` sees everything received so far after each chunk and may answer once.
+ */
 async function talk(
   port: number,
   send: Uint8Array[],
   ms = 2000,
-  then?: (got: Buffer) => Uint8Array[],
+  then?: (got: Buffer) => Uint8Array[] | undefined,
+  until?: (got: Buffer) => boolean,
 ): Promise<{ got: Buffer; closed: boolean }> {
   const chunks: Buffer[] = [];
   let closed = false;
+  let answered = false;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => {
     done = r;
@@ -29,8 +35,15 @@ async function talk(
     hostname: "127.0.0.1",
     port,
     socket: {
-      data(_s, d) {
+      data(s, d) {
         chunks.push(Buffer.from(d));
+        const got = Buffer.concat(chunks);
+        const answer = answered ? undefined : then?.(got);
+        if (answer) {
+          answered = true;
+          for (const b of answer) s.write(b);
+        }
+        if (until?.(got)) done();
       },
       close() {
         closed = true;
@@ -42,10 +55,6 @@ async function talk(
     },
   });
   for (const b of send) sock.write(b);
-  if (then)
-    setTimeout(() => {
-      for (const b of then(Buffer.concat(chunks))) sock.write(b);
-    }, ms / 2);
   const timer = setTimeout(done, ms);
   await finished;
   clearTimeout(timer);
@@ -65,7 +74,8 @@ function ids(b: Buffer): number[] {
 }
 
 test("aria2c downloads a packed image from our seeder alone, and three leechers at once trade", async () => {
-  await using swarm = await startSwarm({ mib: 16, webSeed: false, engine: "luna" });
+  // dial: false, so that aria2c opens the connections (with the encrypted handshake)
+  await using swarm = await startSwarm({ mib: 16, webSeed: false, engine: "luna", dial: false });
   const dir = mkdtempSync(join(tmpdir(), "luna-lseed-"));
   try {
     const one = await ariaLeech(swarm.torrentUrl, join(dir, "one"));
@@ -125,13 +135,20 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
 
   // A request for a piece never announced on this connection: REJECT_REQUEST, no data.
   const pieces = Math.ceil(swarm.version.size / (64 * 1024));
-  const rejected = await talk(port, [encodeHandshake(swarm.version.infohash, me)], 1000, (got) => {
-    const offered = new Set<number>();
-    for (let at = 68; at + 9 <= got.length; at += 4 + got.readUInt32BE(at))
-      if (got[at + 4] === MSG.have) offered.add(got.readUInt32BE(at + 5));
-    const never = [...Array(pieces).keys()].find((i) => !offered.has(i)) as number;
-    return [encodeMessage(MSG.interested), encodeMessage(MSG.request, never, 0, 16384)];
-  });
+  const rejected = await talk(
+    port,
+    [encodeHandshake(swarm.version.infohash, me)],
+    10_000,
+    (got) => {
+      const offered = new Set<number>();
+      for (let at = 68; at + 9 <= got.length; at += 4 + got.readUInt32BE(at))
+        if (got[at + 4] === MSG.have) offered.add(got.readUInt32BE(at + 5));
+      if (offered.size === 0) return undefined; // wait for the offers
+      const never = [...Array(pieces).keys()].find((i) => !offered.has(i)) as number;
+      return [encodeMessage(MSG.interested), encodeMessage(MSG.request, never, 0, 16384)];
+    },
+    (got) => ids(got).includes(MSG.reject),
+  );
   expect(ids(rejected.got)).toContain(MSG.unchoke);
   expect(ids(rejected.got)).toContain(MSG.reject);
   expect(ids(rejected.got)).not.toContain(MSG.piece);
@@ -147,6 +164,63 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
     const r = await ariaLeech(swarm.torrentUrl, join(dir, "ok"));
     expect(r.code, r.output).toBe(0);
     expect(await sha256File(join(dir, "ok", swarm.version.tarball))).toBe(swarm.sha256);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test("the seeder dials a leecher as soon as it announces: handshake first, once a minute per address", async () => {
+  await using swarm = await startSwarm({ mib: 4, webSeed: false, engine: "luna" });
+  const seeder = swarm.seeder as ReturnType<typeof createLunaSeeder>;
+  const infohash = swarm.version.infohash;
+  // A fake leecher: counts connections, answers with another torrent's handshake.
+  let conns = 0;
+  let got = Buffer.alloc(0);
+  const hello = Promise.withResolvers<Buffer>();
+  const closed = Promise.withResolvers<void>();
+  const fake = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open() {
+        conns++;
+      },
+      data(s, d) {
+        got = Buffer.concat([got, d]);
+        if (got.length < 68) return;
+        hello.resolve(got);
+        s.write(encodeHandshake("ee".repeat(20), new TextEncoder().encode("-XX0000-notthesame00")));
+      },
+      close() {
+        closed.resolve();
+      },
+    },
+  });
+  try {
+    seeder.dial("ff".repeat(20), "127.0.0.1", fake.port); // a torrent it does not serve: no dial
+    seeder.dial(infohash, "127.0.0.1", fake.port);
+    seeder.dial(infohash, "127.0.0.1", fake.port); // the same address within the minute: no dial
+    const hs = await hello.promise;
+    expect(hs.subarray(0, 20).toString("latin1")).toBe("\x13BitTorrent protocol");
+    expect(hs.subarray(28, 48).toString("hex")).toBe(infohash);
+    await closed.promise; // the answer named another torrent: closed
+    expect(conns).toBe(1);
+    expect(seeder.stats().dialled).toBe(0);
+  } finally {
+    fake.stop(true);
+  }
+  // A port nothing listens on: the failed dial is harmless.
+  const gone = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  gone.stop(true);
+  seeder.dial(infohash, "127.0.0.1", gone.port);
+
+  // A real aria2c announcing through the tracker is dialled, and downloads the image.
+  const dir = mkdtempSync(join(tmpdir(), "luna-lseed-"));
+  try {
+    const r = await ariaLeech(swarm.torrentUrl, join(dir, "dialled"));
+    expect(r.code, r.output).toBe(0);
+    expect(await sha256File(join(dir, "dialled", swarm.version.tarball))).toBe(swarm.sha256);
+    expect(seeder.stats().dialled).toBeGreaterThanOrEqual(1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
