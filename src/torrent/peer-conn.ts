@@ -37,6 +37,10 @@ export interface Conn {
   timer?: ReturnType<typeof setTimeout>;
   /** we dialled it for this info-hash (and sent our handshake first) */
   dialled?: string;
+  /** the client's peer id, from its handshake */
+  peerid?: string;
+  /** a second connection of a client already connected: answered, then ignored */
+  twin?: boolean;
 }
 
 const MAX_QUEUE = 256; // requests queued per connection; more are rejected

@@ -81,7 +81,17 @@ export function createPeerServer(o: PeerServerOptions) {
       c.sock.end();
       return;
     }
+    // The same client again (we dialled it, then it dialled the address the tracker gave it):
+    // handshake back, so the client itself drops the twin (aria2c: "same peer ID"), but no
+    // offers on it. Its offers would be lost with it, and a peer with no first copies yet
+    // holds up everyone else's turn. The handshake timer closes it if the client does not.
+    if ([...t.conns].some((x) => x.peerid === h.peerid)) {
+      c.twin = true;
+      send(c, encodeHandshake(t.infohash, o.peerId));
+      return;
+    }
     clearTimeout(c.timer);
+    c.peerid = h.peerid;
     if (c.dialled) dialledOk++;
     c.torrent = t;
     c.fast = h.fast;
@@ -100,6 +110,7 @@ export function createPeerServer(o: PeerServerOptions) {
   };
 
   const data = (c: Conn, chunk: Uint8Array) => {
+    if (c.twin) return;
     if (c.greet) {
       // aria2c starts with the encrypted handshake; it is answered, choosing plaintext.
       const step = c.greet(chunk);

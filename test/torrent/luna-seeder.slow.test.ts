@@ -133,6 +133,27 @@ test("hostile connections are closed or refused, and the seeder keeps serving", 
   expect(haves).toBeGreaterThanOrEqual(2);
   expect(haves).toBeLessThan(10);
 
+  // The same client on a second connection while the first is open (it dialled back after we
+  // dialled it): a handshake back, no offers on the twin.
+  const first = Promise.withResolvers<void>();
+  let firstGot = Buffer.alloc(0);
+  const held = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, d) {
+        firstGot = Buffer.concat([firstGot, d]);
+        if (ids(firstGot).includes(MSG.have)) first.resolve();
+      },
+    },
+  });
+  held.write(encodeHandshake(swarm.version.infohash, me));
+  await first.promise;
+  const twin = await talk(port, [encodeHandshake(swarm.version.infohash, me)], 500);
+  expect(twin.got.subarray(0, 20).toString("latin1")).toBe("\x13BitTorrent protocol");
+  expect(ids(twin.got)).toEqual([]);
+  held.end();
+
   // A request for a piece never announced on this connection: REJECT_REQUEST, no data.
   const pieces = Math.ceil(swarm.version.size / (64 * 1024));
   const rejected = await talk(
