@@ -47,6 +47,14 @@ const mac = (i: number) =>
  * where a real host's TCP is held back by TCP small queues before its own NIC's queue fills.
  */
 const HOST_QUEUE_PACKETS = 1000;
+/**
+ * TCP small queues keep about a millisecond of each flow's data in a real host's queue (never
+ * less than two packets); at the emulated 10 Mbit/s that is the two packets. Left at the
+ * kernel's default here, each socket parked ~100 ms of data in its host's queue, so a node's
+ * piece requests waited behind its own uploads (aria2c's 6-request pipeline then starves):
+ * N = 16 median 22.0 s, with two packets 20.0 s (docs/benchmarks.md).
+ */
+const TSQ_BYTES = 2 * 1514;
 
 async function shape(
   ns: string,
@@ -56,6 +64,7 @@ async function shape(
   netem?: Impairment,
 ) {
   if (side === "host") {
+    await $`ip netns exec ${ns} sysctl -qw net.ipv4.tcp_limit_output_bytes=${TSQ_BYTES}`.quiet();
     // The sender hands the shaper MTU-sized packets, as a real NIC puts them on the wire: veth
     // would pass 64 KB GSO bursts that the switch port's short queue then drops whole.
     await $`ip netns exec ${ns} ip link set dev ${dev} gso_max_segs 1`.quiet();
