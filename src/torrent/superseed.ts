@@ -43,6 +43,14 @@ export interface SuperSeedOptions {
   random?: () => number;
   /** called once, when every piece is held by some peer (plain seeding from then on) */
   onSpread?: () => void;
+  /**
+   * a first copy not reported (HAVE) this long after it was offered may be offered to another
+   * peer (default 3 s): earlier, such second copies only compete with the last first copies
+   * for the head node's link
+   */
+  staleMs?: number;
+  /** milliseconds clock, for tests (default Date.now) */
+  now?: () => number;
 }
 
 export function createSuperSeed(o: SuperSeedOptions) {
@@ -58,6 +66,10 @@ export function createSuperSeed(o: SuperSeedOptions) {
   const holders = new Uint32Array(P);
   /** a first copy of the piece is on its way to some peer (or arrived) */
   const assigned = new Uint8Array(P);
+  /** when the piece was last offered as a first copy */
+  const offeredAt = new Float64Array(P);
+  const now = o.now ?? Date.now;
+  const staleMs = o.staleMs ?? 3000;
   const order = Array.from({ length: P }, (_, i) => i);
   for (let i = P - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
@@ -77,14 +89,19 @@ export function createSuperSeed(o: SuperSeedOptions) {
     }
   };
 
-  /** A fresh piece for `p`: never assigned, else one no peer holds yet that `p` was not offered. */
+  /**
+   * A fresh piece for `p`: never assigned, else one no peer holds yet, that `p` was not offered,
+   * whose first copy is overdue (offered `staleMs` ago and still not reported).
+   */
   const pick = (p: SuperPeer): number | undefined => {
     while (cursor < P && assigned[order[cursor] as number]) cursor++;
     for (let k = cursor; k < P; k++) {
       const i = order[k] as number;
       if (!assigned[i] && !p.has[i]) return i;
     }
-    for (const i of order) if (holders[i] === 0 && !p.has[i] && !p.announced[i]) return i;
+    const stale = now() - staleMs;
+    for (const i of order)
+      if (holders[i] === 0 && !p.has[i] && !p.announced[i] && (offeredAt[i] as number) <= stale) return i;
     return undefined;
   };
 
@@ -120,7 +137,11 @@ export function createSuperSeed(o: SuperSeedOptions) {
           cursor = 0;
         }
       }
-      for (const i of p.offered) if (holders[i] === 0) assigned[i] = 0;
+      for (const i of p.offered)
+        if (holders[i] === 0) {
+          assigned[i] = 0;
+          cursor = 0;
+        }
       inFlight -= p.offered.size;
       p.offered.clear();
     },
@@ -162,6 +183,7 @@ export function createSuperSeed(o: SuperSeedOptions) {
         const i = pick(p);
         if (i === undefined) break;
         assigned[i] = 1;
+        offeredAt[i] = now();
         p.announced[i] = 1;
         p.offered.add(i);
         p.firsts++;

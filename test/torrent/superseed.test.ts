@@ -42,6 +42,25 @@ describe("super-seeding plan", () => {
     expect(offeredTimes.filter((n) => n > 1).length).toBeLessThanOrEqual(8 * 3);
   });
 
+  test("a first copy sent but not yet reported goes to a second peer only once it is overdue", () => {
+    let t = 0;
+    const plan = createSuperSeed({ pieces: 2, depth: 2, random: lcg(3), staleMs: 3000, now: () => t });
+    const a = plan.addPeer();
+    const both = plan.offers(a);
+    expect(both.sort()).toEqual([0, 1]);
+    for (const i of both) plan.sent(a, i, 65_536, 65_536); // on the wire, no HAVE yet
+    const b = plan.addPeer();
+    expect(plan.offers(b)).toEqual([]); // a second copy now would only slow the first ones down
+    t = 2999;
+    expect(plan.offers(b)).toEqual([]);
+    plan.peerHas(a, 0);
+    t = 3001;
+    expect(plan.offers(b)).toEqual([1]); // piece 1 is overdue; piece 0 is in the swarm
+    expect(plan.plain).toBe(false);
+    plan.peerHas(a, 1);
+    expect(plan.plain).toBe(true);
+  });
+
   test("a peer keeps depth offers, and gets a new one on HAVE or when the last block went out", () => {
     const plan = createSuperSeed({ pieces: 16, depth: 2, random: lcg(1) });
     const p = plan.addPeer();
