@@ -180,7 +180,8 @@ export interface RunInfo {
 
 const MODE_TEXT: Record<Mode, string> = {
   http: "http = curl of the tarball from the head node",
-  stock: "stock = aria2c with its defaults on the torrent without a web seed (what a site sets up by hand)",
+  stock:
+    "stock = aria2c with its defaults on the nodes and as the head node's seeder, on the torrent without a web seed, our tracker (what a site sets up by hand)",
   torrent0: "torrent0 = luna's install script, seeding tail 0",
   torrent: "torrent = luna (aria2c seeds until the swarm is done, at most 60 s)",
 };

@@ -34,6 +34,7 @@ export interface SimOptions {
   sizeMB: number;
   method: "torrent" | "http";
   /** the stock swarm instead of luna's install script (method must be torrent) */
+  /** aria2c with its defaults on every node and as the head's seeder (unless daemonEnv says) */
   stock?: boolean;
   seedTail: number;
   /** extra environment for the install script on every node (LUNA_BT_INTERVAL, LUNA_ARIA2_OPTS…) */
@@ -246,6 +247,9 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     // What DHCP would hand a node (the dhcpd/dnsmasq renderers use the same function).
     const boot = bootStepUrl({ proto: "http", host: net.headIp, port: 7050 });
     const daemon = { proc: undefined as unknown as ReturnType<typeof Bun.spawn>, starts: 0 };
+    // The stock swarm is what a site sets up by hand: aria2c seeds on the head node too (plain
+    // seeding, no super-seeding, and it never dials a leecher).
+    const stockSeeder: Record<string, string> = o.stock ? { LUNA_SEEDER: "aria2c" } : {};
     const startDaemon = async () => {
       daemon.starts++;
       const logName = daemon.starts === 1 ? "daemon.log" : `daemon-${daemon.starts}.log`;
@@ -269,7 +273,11 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
           "--port",
           "7050",
         ],
-        { env: { ...env, ...o.daemonEnv }, stdout: "ignore", stderr: Bun.file(join(dir, logName)) },
+        {
+          env: { ...env, ...stockSeeder, ...o.daemonEnv },
+          stdout: "ignore",
+          stderr: Bun.file(join(dir, logName)),
+        },
       );
       procs.push(daemon.proc);
       for (let i = 0; i < 100; i++) {
