@@ -33,8 +33,10 @@ export interface SimOptions {
   nodes: number;
   sizeMB: number;
   method: "torrent" | "http";
-  /** the stock swarm instead of luna's install script (method must be torrent) */
-  /** aria2c with its defaults on every node and as the head's seeder (unless daemonEnv says) */
+  /**
+   * the stock swarm instead of luna's install script (method must be torrent): aria2c with its
+   * defaults on every node and as the head's seeder (unless daemonEnv says)
+   */
   stock?: boolean;
   seedTail: number;
   /** extra environment for the install script on every node (LUNA_BT_INTERVAL, LUNA_ARIA2_OPTS…) */

@@ -3,8 +3,8 @@
  * namespace and N node namespaces, each joined to the bridge by a veth pair, every link shaped
  * with tc tbf in both directions (a host's queue on the way out, a switch port's on the way in).
  * Addresses (10.30.0.0/16, the seed's network) exist only in these namespaces, which have no
- * default route, so nothing can leave them. Everything made
- * here is recorded and removed by `destroy`, also after a failure. `impair` adds latency and
+ * default route, so nothing can leave them. Everything made here is recorded and removed by
+ * `destroy`, also after a failure. `impair` adds latency and
  * loss to every link in both directions (tc netem under the tbf; where the kernel has no
  * sch_netem, loss only, by nftables, and `SimNet.impaired` says so).
  */
@@ -47,6 +47,8 @@ const mac = (i: number) =>
  * where a real host's TCP is held back by TCP small queues before its own NIC's queue fills.
  */
 const HOST_QUEUE_PACKETS = 1000;
+/** an Ethernet frame at the veths' 1,500-byte MTU */
+const FRAME_BYTES = 1514;
 /**
  * TCP small queues keep about a millisecond of each flow's data in a real host's queue (never
  * less than two packets); at the emulated 10 Mbit/s that is the two packets. Left at the
@@ -54,7 +56,7 @@ const HOST_QUEUE_PACKETS = 1000;
  * piece requests waited behind its own uploads (aria2c's 6-request pipeline then starves):
  * N = 16 median 22.0 s, with two packets 20.0 s (docs/benchmarks.md).
  */
-const TSQ_BYTES = 2 * 1514;
+const TSQ_BYTES = 2 * FRAME_BYTES;
 
 async function shape(
   ns: string,
@@ -76,7 +78,7 @@ async function shape(
   }
   // tbf: rate, a burst big enough for the rate at 250 Hz timers, and the side's queue.
   const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
-  const queue = side === "host" ? ["limit", String(HOST_QUEUE_PACKETS * 1514)] : ["latency", "50ms"];
+  const queue = side === "host" ? ["limit", String(HOST_QUEUE_PACKETS * FRAME_BYTES)] : ["latency", "50ms"];
   if (!netem) {
     await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
     return;

@@ -31,14 +31,14 @@ export interface SimPackets {
   nodeTcp: TcpCounts;
 }
 
+const addLinks = (xs: LinkPackets[]): LinkPackets =>
+  xs.reduce((a, x) => ({ dropped: a.dropped + x.dropped, sent: a.sent + x.sent }), { dropped: 0, sent: 0 });
+
 async function qdisc(ns: string, dev: string): Promise<LinkPackets> {
   const out = await $`ip netns exec ${ns} tc -s -j qdisc show dev ${dev}`.quiet().nothrow().text();
   try {
     const q = JSON.parse(out) as { kind: string; drops?: number; packets?: number }[];
-    return q.reduce((a, x) => ({ dropped: a.dropped + (x.drops ?? 0), sent: a.sent + (x.packets ?? 0) }), {
-      dropped: 0,
-      sent: 0,
-    });
+    return addLinks(q.map((x) => ({ dropped: x.drops ?? 0, sent: x.packets ?? 0 })));
   } catch {
     return { dropped: 0, sent: 0 };
   }
@@ -62,8 +62,6 @@ async function tcp(ns: string): Promise<TcpCounts> {
   };
 }
 
-const addLinks = (xs: LinkPackets[]): LinkPackets =>
-  xs.reduce((a, x) => ({ dropped: a.dropped + x.dropped, sent: a.sent + x.sent }), { dropped: 0, sent: 0 });
 const addTcp = (xs: TcpCounts[]): TcpCounts =>
   xs.reduce(
     (a, x) => ({

@@ -100,11 +100,12 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   // The seeder binds the address nodes reach the head node at: the frontend address.
   const seedHost = cluster?.frontend_address || (o.host !== "0.0.0.0" ? o.host : "");
   const kind = o.config.daemon.seeder;
-  seeder = !seedHost
-    ? undefined
-    : kind === "aria2c"
-      ? createSeeder({ store, host: seedHost, log: o.log })
-      : createLunaSeeder({ store, host: seedHost, log: o.log, superseed: kind === "luna" });
+  // Our own seeder also dials a leecher as soon as it announces (the aria2c seeder cannot).
+  const own =
+    seedHost && kind !== "aria2c"
+      ? createLunaSeeder({ store, host: seedHost, log: o.log, superseed: kind === "luna" })
+      : undefined;
+  seeder = !seedHost ? undefined : (own ?? createSeeder({ store, host: seedHost, log: o.log }));
   if (!seeder)
     o.log.warn(
       "no frontend address: the head node will not seed images (luna cluster change --frontend_address)",
@@ -115,8 +116,6 @@ export async function runDaemon(o: DaemonOptions): Promise<number> {
   const tftp = t.enabled
     ? createTftpServer({ root: t.root, host: t.host, port: t.port, maxSessions: t.max_sessions, log: o.log })
     : undefined;
-  // Our own seeder dials a leecher as soon as it announces (the aria2c seeder cannot).
-  const own = kind === "aria2c" ? undefined : (seeder as ReturnType<typeof createLunaSeeder> | undefined);
   tracker = newTracker(store, o, (h) => seeder?.peers(h) ?? [], own?.dial);
   const services = [
     ...(seeder ? [seeder] : []),

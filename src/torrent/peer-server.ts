@@ -45,6 +45,7 @@ export function createPeerServer(o: PeerServerOptions) {
   let uploadedGone = 0;
   let mseHandshakes = 0;
   let dialledOk = 0;
+  const maxConnections = o.maxConnections ?? 1000;
   const buf = Buffer.alloc(MAX_BLOCK);
 
   const send = (c: Conn, data: Uint8Array): void => {
@@ -145,7 +146,7 @@ export function createPeerServer(o: PeerServerOptions) {
   };
 
   const admit = (c: Conn): boolean => {
-    if (all.size >= (o.maxConnections ?? 1000)) {
+    if (all.size >= maxConnections) {
       c.sock.end();
       return false;
     }
@@ -191,7 +192,7 @@ export function createPeerServer(o: PeerServerOptions) {
   };
   const listener = Bun.listen<Conn>({ hostname: o.host, port: o.port, socket: handlers });
   /** "ip:port" of the leechers dialled lately, so an announce storm cannot make us dial in a loop */
-  const dialled = new Map<string, number>();
+  const lastDial = new Map<string, number>();
 
   return {
     port: listener.port,
@@ -221,10 +222,10 @@ export function createPeerServer(o: PeerServerOptions) {
     dial(infohash: string, ip: string, port: number): void {
       const key = `${ip}:${port}`;
       const now = Date.now();
-      if (!torrents.has(infohash) || all.size >= (o.maxConnections ?? 1000)) return;
-      if ((dialled.get(key) ?? 0) > now - 60_000) return;
-      if (dialled.size > 10_000) dialled.clear();
-      dialled.set(key, now);
+      if (!torrents.has(infohash) || all.size >= maxConnections) return;
+      if ((lastDial.get(key) ?? 0) > now - 60_000) return;
+      if (lastDial.size > 10_000) lastDial.clear();
+      lastDial.set(key, now);
       const hs = Buffer.from(encodeHandshake(infohash, o.peerId));
       const c = { hs, fast: false, queue: [], dialled: infohash } as unknown as Conn;
       Bun.connect<Conn>({ hostname: ip, port, data: c, socket: handlers }).catch(() => {});

@@ -98,9 +98,9 @@ export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
     await fx[Symbol.asyncDispose]();
   };
   try {
-    seeder =
+    const own =
       (o.engine ?? "aria2c") === "aria2c"
-        ? createSeeder({ store: fx.store, host: "127.0.0.1", port: 0, log: silent, ...o.seeder })
+        ? undefined
         : createLunaSeeder({
             store: fx.store,
             host: "127.0.0.1",
@@ -109,6 +109,7 @@ export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
             superseed: o.engine === "luna",
             ...o.seeder,
           });
+    seeder = own ?? createSeeder({ store: fx.store, host: "127.0.0.1", port: 0, log: silent, ...o.seeder });
     const s = seeder;
     const tracker = createTracker({
       store: fx.store,
@@ -116,10 +117,7 @@ export async function startSwarm(o: SwarmOptions = {}): Promise<Swarm> {
       seeders: o.seeders ?? ((h) => s.peers(h)),
       log: silent,
       // our own seeder dials a leecher as soon as it announces, as in the daemon
-      joined:
-        o.dial === false
-          ? undefined
-          : (h, ip, port) => (s as Partial<ReturnType<typeof createLunaSeeder>>).dial?.(h, ip, port),
+      joined: o.dial === false ? undefined : own?.dial,
     });
     const app = createApp({
       store: fx.store,
