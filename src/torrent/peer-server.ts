@@ -82,13 +82,14 @@ export function createPeerServer(o: PeerServerOptions) {
       c.sock.end();
       return;
     }
+    // Ours went first on a connection we dialled.
+    if (!c.dialled) send(c, encodeHandshake(t.infohash, o.peerId));
     // The same client again (we dialled it, then it dialled the address the tracker gave it):
-    // handshake back, so the client itself drops the twin (aria2c: "same peer ID"), but no
+    // handshake only, so the client itself drops the twin (aria2c: "same peer ID"), but no
     // offers on it. Its offers would be lost with it, and a peer with no first copies yet
     // holds up everyone else's turn. The handshake timer closes it if the client does not.
     if ([...t.conns].some((x) => x.peerid === h.peerid)) {
       c.twin = true;
-      send(c, encodeHandshake(t.infohash, o.peerId));
       return;
     }
     clearTimeout(c.timer);
@@ -100,7 +101,6 @@ export function createPeerServer(o: PeerServerOptions) {
     t.conns.add(c);
     // the largest message a leecher sends is its bitfield
     c.reader = new MessageReader(Math.max(64, 1 + Math.ceil(t.pieces / 8)));
-    if (!c.dialled) send(c, encodeHandshake(t.infohash, o.peerId));
     if (t.plan.plain) {
       // a full BITFIELD, not HAVE_ALL: webtorrent 3 stays interested and never requests after HAVE_ALL
       send(c, fullBitfield(t.pieces));
