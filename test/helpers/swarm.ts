@@ -5,7 +5,7 @@
  * tracker and the web seed), and the head-node seeder on a free port. `stop()` (or `await using`) stops all of
  * it and removes every file.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { changeCluster } from "../../src/domain/cluster.ts";
 import type { OsImageVersion } from "../../src/domain/model.ts";
@@ -200,4 +200,18 @@ export async function ariaLeech(torrentUrl: string, dir: string, extra: string[]
     { timeoutMs: ms },
   );
   return { code: r.code, output: `${r.stdout}\n${r.stderr}`.trim() };
+}
+
+/** The seeder's aria2c, found by the peer id on its command line. */
+export function seederPid(peerid: string): number | undefined {
+  const needle = `--peer-id-prefix=${Buffer.from(peerid, "hex").toString()}`;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(needle)) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }

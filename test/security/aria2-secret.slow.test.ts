@@ -19,21 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { writeSecretConf } from "../../src/torrent/aria2.ts";
-import { ariaLeech, sha256File, startSwarm } from "../helpers/swarm.ts";
-
-/** The seeder's aria2c, found by the peer id on its command line. */
-function seederPid(peerid: string): number | undefined {
-  const needle = `--peer-id-prefix=${Buffer.from(peerid, "hex").toString()}`;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(needle)) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
+import { ariaLeech, seederPid, sha256File, startSwarm } from "../helpers/swarm.ts";
 
 /** Listening TCP sockets of a process (IPv6 shown as ::1 or v6:<hex>). */
 function listeningOf(pid: number): { ip: string; port: number }[] {

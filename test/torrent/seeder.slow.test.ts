@@ -20,23 +20,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deleteOsImage } from "../../src/domain/osimage.ts";
 import { createSeeder } from "../../src/torrent/seeder.ts";
-import { ariaLeech, type Swarm, sha256File, startSwarm, waitFor } from "../helpers/swarm.ts";
+import { ariaLeech, type Swarm, seederPid, sha256File, startSwarm, waitFor } from "../helpers/swarm.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "luna-seeder-"));
-
-/** The seeder's aria2c, found by the peer id on its command line (as cluster-sim does). */
-function seederPid(peerid: string): number | undefined {
-  const needle = `--peer-id-prefix=${Buffer.from(peerid, "hex").toString()}`;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(needle)) return Number(d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
 
 interface Sock {
   proto: string;
