@@ -5,7 +5,7 @@
  * tracker and the web seed), and the head-node seeder on a free port. `stop()` (or `await using`) stops all of
  * it and removes every file.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { changeCluster } from "../../src/domain/cluster.ts";
 import type { OsImageVersion } from "../../src/domain/model.ts";
@@ -214,4 +214,39 @@ export function seederPid(peerid: string): number | undefined {
     }
   }
   return undefined;
+}
+
+export interface Sock {
+  proto: string;
+  ip: string;
+  port: number;
+  listening: boolean;
+}
+
+/** The sockets a process holds, from /proc/<pid>/fd and /proc/net/{tcp,tcp6,udp,udp6}. */
+export function socketsOf(pid: number): Sock[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    if (m?.[1]) inodes.add(m[1]);
+  }
+  const out: Sock[] = [];
+  for (const proto of ["tcp", "tcp6", "udp", "udp6"]) {
+    for (const line of readFileSync(`/proc/net/${proto}`, "utf8").trim().split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (!inodes.has(f[9] ?? "")) continue;
+      const [hexIp = "", hexPort = ""] = (f[1] ?? "").split(":");
+      const ip =
+        hexIp.length === 8
+          ? (hexIp.match(/../g) ?? [])
+              .reverse()
+              .map((b) => Number.parseInt(b, 16))
+              .join(".")
+          : hexIp === "00000000000000000000000001000000"
+            ? "::1"
+            : `v6:${hexIp}`;
+      out.push({ proto, ip, port: Number.parseInt(hexPort, 16), listening: f[3] === "0A" });
+    }
+  }
+  return out;
 }

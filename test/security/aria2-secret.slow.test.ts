@@ -6,48 +6,11 @@
  * loopback only and answers only with that secret; and the seeder still seeds.
  */
 import { expect, test } from "bun:test";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { writeSecretConf } from "../../src/torrent/aria2.ts";
-import { ariaLeech, seederPid, sha256File, startSwarm } from "../helpers/swarm.ts";
-
-/** Listening TCP sockets of a process (IPv6 shown as ::1 or v6:<hex>). */
-function listeningOf(pid: number): { ip: string; port: number }[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    if (m?.[1]) inodes.add(m[1]);
-  }
-  const out: { ip: string; port: number }[] = [];
-  for (const proto of ["tcp", "tcp6"]) {
-    for (const line of readFileSync(`/proc/net/${proto}`, "utf8").trim().split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (!inodes.has(f[9] ?? "") || f[3] !== "0A") continue;
-      const [hexIp = "", hexPort = ""] = (f[1] ?? "").split(":");
-      const ip =
-        hexIp.length === 8
-          ? (hexIp.match(/../g) ?? [])
-              .reverse()
-              .map((b) => Number.parseInt(b, 16))
-              .join(".")
-          : hexIp === "00000000000000000000000001000000"
-            ? "::1"
-            : `v6:${hexIp}`;
-      out.push({ ip, port: Number.parseInt(hexPort, 16) });
-    }
-  }
-  return out;
-}
+import { ariaLeech, seederPid, sha256File, socketsOf, startSwarm } from "../helpers/swarm.ts";
 
 /**
  * An aria2c wrapper that records what any local user could read in /proc/PID/cmdline (and what
@@ -122,7 +85,7 @@ test("the aria2c seeder's RPC secret is in no argv or environment, and RPC liste
     expect(existsSync(dirname(conf))).toBe(false);
 
     // RPC listens on loopback only (aria2c opens IPv4 and IPv6) and needs the secret
-    const rpcs = listeningOf(pid).filter((s) => s.port !== peer?.port);
+    const rpcs = socketsOf(pid).filter((s) => s.listening && s.port !== peer?.port);
     expect(rpcs.length).toBeGreaterThan(0);
     expect(rpcs.filter((s) => !["127.0.0.1", "::1"].includes(s.ip))).toEqual([]);
     const rpcPort = rpcs[0]?.port as number;

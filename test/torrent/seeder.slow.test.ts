@@ -6,58 +6,23 @@
  * that the upload limit holds. The web seed is off (404), so downloads prove BitTorrent.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  truncateSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deleteOsImage } from "../../src/domain/osimage.ts";
 import { createSeeder } from "../../src/torrent/seeder.ts";
-import { ariaLeech, type Swarm, seederPid, sha256File, startSwarm, waitFor } from "../helpers/swarm.ts";
+import {
+  ariaLeech,
+  type Swarm,
+  seederPid,
+  sha256File,
+  socketsOf,
+  startSwarm,
+  waitFor,
+} from "../helpers/swarm.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "luna-seeder-"));
-
-interface Sock {
-  proto: string;
-  ip: string;
-  port: number;
-  listening: boolean;
-}
-
-/** The sockets a process holds, from /proc/<pid>/fd and /proc/net/{tcp,tcp6,udp,udp6}. */
-function socketsOf(pid: number): Sock[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    if (m?.[1]) inodes.add(m[1]);
-  }
-  const out: Sock[] = [];
-  for (const proto of ["tcp", "tcp6", "udp", "udp6"]) {
-    for (const line of readFileSync(`/proc/net/${proto}`, "utf8").trim().split("\n").slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (!inodes.has(f[9] ?? "")) continue;
-      const [hexIp = "", hexPort = ""] = (f[1] ?? "").split(":");
-      const ip =
-        hexIp.length === 8
-          ? (hexIp.match(/../g) ?? [])
-              .reverse()
-              .map((b) => Number.parseInt(b, 16))
-              .join(".")
-          : hexIp === "00000000000000000000000001000000"
-            ? "::1"
-            : `v6:${hexIp}`;
-      out.push({ proto, ip, port: Number.parseInt(hexPort, 16), listening: f[3] === "0A" });
-    }
-  }
-  return out;
-}
 
 /** A BitTorrent handshake (BEP 3); resolves with the 20-byte peer id the other side sends. */
 function handshake(ip: string, port: number, infohash: string): Promise<string> {
