@@ -19,7 +19,6 @@ import {
   type Build,
   build,
   dracutBase,
-  fakeDaemon,
   inChroot,
   kver,
   modulesIn,
@@ -27,7 +26,7 @@ import {
   pathWithout,
   writeModuleImage,
 } from "../helpers/dracut-build.ts";
-import { tempDir } from "../helpers/node-shell.ts";
+import { fakeDaemon, tempDir } from "../helpers/node-shell.ts";
 import { bootInQemu, SMOKE_INSTALL, VM_MAC } from "../helpers/qemu-boot.ts";
 
 const LONG = 600_000;

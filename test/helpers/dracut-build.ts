@@ -85,21 +85,3 @@ export async function inChroot(root: string, script: string, env: Record<string,
   });
   return { code, stdout, stderr };
 }
-
-/** A stand-in daemon on 127.0.0.1:0 recording query strings; `using` stops it. */
-export function fakeDaemon(body: string) {
-  const seen: string[] = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req) {
-      seen.push(new URL(req.url).search);
-      return new Response(body);
-    },
-  });
-  return {
-    url: `http://127.0.0.1:${server.port}/luna`,
-    seen,
-    [Symbol.dispose]: () => server.stop(true),
-  };
-}

@@ -73,3 +73,22 @@ export function writeTree(root: string, files: Record<string, string>): void {
     writeFileSync(join(root, rel), `${text}\n`);
   }
 }
+
+/**
+ * A stand-in daemon on 127.0.0.1:0 recording query strings; `using` stops it. A string is the
+ * body of every answer (200); a list answers the n-th request with answers[n] (the last repeats).
+ */
+export function fakeDaemon(answers: string | { status: number; body: string }[]) {
+  const list = typeof answers === "string" ? [{ status: 200, body: answers }] : answers;
+  const seen: string[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      seen.push(new URL(req.url).search);
+      const a = list[Math.min(seen.length - 1, list.length - 1)] as { status: number; body: string };
+      return new Response(a.body, { status: a.status });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}/luna`, seen, [Symbol.dispose]: () => server.stop(true) };
+}

@@ -7,22 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runNodeShell, runNodeShellAsync, SHELLS, tempDir } from "../../helpers/node-shell.ts";
-
-/** A daemon stand-in: answers the n-th install request with answers[n] (the last repeats). */
-function daemon(answers: { status: number; body: string }[]) {
-  const seen: string[] = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req) {
-      seen.push(new URL(req.url).search);
-      const a = answers[Math.min(seen.length - 1, answers.length - 1)] as { status: number; body: string };
-      return new Response(a.body, { status: a.status });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}/luna`, seen, [Symbol.dispose]: () => server.stop(true) };
-}
+import { fakeDaemon, runNodeShell, runNodeShellAsync, SHELLS, tempDir } from "../../helpers/node-shell.ts";
 
 const ok = (body: string) => ({ status: 200, body: `#!/bin/bash\n${body}\n` });
 const WRITES_ROOT = ok('echo "installed $LUNA_NODE" > "$LUNA_ROOT/marker"; exit 0');
@@ -46,7 +31,7 @@ for (const shell of SHELLS) {
 
     test("fetches the node's script once and runs it with bash on LUNA_ROOT", async () => {
       using dir = tempDir();
-      using d = daemon([WRITES_ROOT]);
+      using d = fakeDaemon([WRITES_ROOT]);
       const r = await install(d.url, dir.path);
       expect(r.code).toBe(0);
       expect(d.seen).toEqual(["?step=install&node=node001"]);
@@ -56,7 +41,7 @@ for (const shell of SHELLS) {
 
     test("runs the install again after a failure, fetching the script anew", async () => {
       using dir = tempDir();
-      using d = daemon([ok("exit 3"), WRITES_ROOT]);
+      using d = fakeDaemon([ok("exit 3"), WRITES_ROOT]);
       const r = await install(d.url, dir.path);
       expect(r.code).toBe(0);
       expect(d.seen).toHaveLength(2);
@@ -66,7 +51,7 @@ for (const shell of SHELLS) {
 
     test("gives up after LUNA_INSTALL_TRIES failed installs", async () => {
       using dir = tempDir();
-      using d = daemon([ok("exit 7")]);
+      using d = fakeDaemon([ok("exit 7")]);
       const r = await install(d.url, dir.path, { LUNA_INSTALL_TRIES: "2" });
       expect(r.code).toBe(1);
       expect(d.seen).toHaveLength(2);
@@ -75,7 +60,7 @@ for (const shell of SHELLS) {
 
     test("keeps asking while the daemon does not know the node yet (404), then installs", async () => {
       using dir = tempDir();
-      using d = daemon([{ status: 404, body: "" }, { status: 404, body: "" }, WRITES_ROOT]);
+      using d = fakeDaemon([{ status: 404, body: "" }, { status: 404, body: "" }, WRITES_ROOT]);
       const r = await install(d.url, dir.path, { LUNA_FETCH_TRIES: "5" });
       expect(r.code).toBe(0);
       expect(d.seen).toHaveLength(3);
@@ -84,7 +69,7 @@ for (const shell of SHELLS) {
 
     test("treats an empty answer as a failed fetch", async () => {
       using dir = tempDir();
-      using d = daemon([{ status: 200, body: "" }]);
+      using d = fakeDaemon([{ status: 200, body: "" }]);
       const r = await install(d.url, dir.path, { LUNA_FETCH_TRIES: "2" });
       expect(r.code).toBe(1);
       expect(d.seen).toHaveLength(2);
@@ -95,7 +80,7 @@ for (const shell of SHELLS) {
       using dir = tempDir();
       let url: string;
       {
-        using d = daemon([WRITES_ROOT]);
+        using d = fakeDaemon([WRITES_ROOT]);
         url = d.url;
       }
       const r = await install(url, dir.path, { LUNA_FETCH_TRIES: "2" });
