@@ -19,6 +19,8 @@ export interface Torrent extends ServedTorrent {
   pieces: number;
   plan: SuperSeed;
   conns: Set<Conn>;
+  /** the connection of each super-seeding peer, to hand it offers freed elsewhere */
+  byPeer: Map<SuperPeer, Conn>;
   uploaded: number;
 }
 
@@ -54,6 +56,14 @@ export const pieceSize = (t: Torrent, i: number) =>
 export function offer(c: Conn, send: Send): void {
   if (!c.torrent || !c.peer) return;
   for (const i of c.torrent.plan.offers(c.peer)) send(c, encodeMessage(MSG.have, i));
+}
+
+/** Offers freed by another connection (super-seeding's `refill`) to the peers waiting for one. */
+export function refill(t: Torrent, send: Send): void {
+  for (const [p, pieces] of t.plan.refill()) {
+    const c = t.byPeer.get(p);
+    if (c) for (const i of pieces) send(c, encodeMessage(MSG.have, i));
+  }
 }
 
 /** A message from the leecher; false: malformed, close the connection. */

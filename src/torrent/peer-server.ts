@@ -9,7 +9,15 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { greeting } from "./mse.ts";
-import { type Conn, offer, onMessage, pieceSize, type ServedTorrent, type Torrent } from "./peer-conn.ts";
+import {
+  type Conn,
+  offer,
+  onMessage,
+  pieceSize,
+  refill,
+  type ServedTorrent,
+  type Torrent,
+} from "./peer-conn.ts";
 import { createSuperSeed } from "./superseed.ts";
 import {
   encodeHandshake,
@@ -99,6 +107,7 @@ export function createPeerServer(o: PeerServerOptions) {
     c.fast = h.fast;
     c.peer = t.plan.addPeer();
     t.conns.add(c);
+    t.byPeer.set(c.peer, c);
     // the largest message a leecher sends is its bitfield
     c.reader = new MessageReader(Math.max(64, 1 + Math.ceil(t.pieces / 8)));
     if (t.plan.plain) {
@@ -143,6 +152,7 @@ export function createPeerServer(o: PeerServerOptions) {
       }
     }
     pump(c);
+    if (c.torrent) refill(c.torrent, send);
   };
 
   const admit = (c: Conn): boolean => {
@@ -177,6 +187,7 @@ export function createPeerServer(o: PeerServerOptions) {
       c.backlog = undefined;
       if (b) send(c, b);
       pump(c);
+      if (c.torrent) refill(c.torrent, send);
     },
     close(sock) {
       const c = sock.data;
@@ -184,7 +195,9 @@ export function createPeerServer(o: PeerServerOptions) {
       all.delete(c);
       if (c.torrent && c.peer) {
         c.torrent.conns.delete(c);
+        c.torrent.byPeer.delete(c.peer);
         c.torrent.plan.removePeer(c.peer);
+        refill(c.torrent, send);
       }
     },
     error() {},
@@ -203,7 +216,7 @@ export function createPeerServer(o: PeerServerOptions) {
       const onSpread = () => o.onSpread?.(s.infohash, torrents.get(s.infohash)?.uploaded ?? 0);
       const plan = createSuperSeed({ pieces, depth: o.depth, plain: o.superseed === false, onSpread });
       const fd = openSync(s.path, "r");
-      torrents.set(s.infohash, { ...s, fd, pieces, plan, conns: new Set(), uploaded: 0 });
+      torrents.set(s.infohash, { ...s, fd, pieces, plan, conns: new Set(), byPeer: new Map(), uploaded: 0 });
     },
     remove(infohash: string): void {
       const t = torrents.get(infohash);

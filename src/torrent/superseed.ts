@@ -58,8 +58,12 @@ export function createSuperSeed(o: SuperSeedOptions) {
   const depth = Math.max(2, o.depth ?? 3);
   const maxInFlight = Math.max(depth, o.inFlight ?? 16);
   let inFlight = 0;
+  /** an offer was taken or a peer left since the last `refill` */
+  let freed = false;
   const withdraw = (p: SuperPeer, i: number) => {
-    if (p.offered.delete(i)) inFlight--;
+    if (!p.offered.delete(i)) return;
+    inFlight--;
+    freed = true;
   };
   const rnd = o.random ?? Math.random;
   /** how many connected peers hold each piece */
@@ -104,6 +108,33 @@ export function createSuperSeed(o: SuperSeedOptions) {
       if (holders[i] === 0 && !p.has[i] && !p.announced[i] && (offeredAt[i] as number) <= stale) return i;
     return undefined;
   };
+  /** some never-reported first copy is overdue (else no peer can pick once all are assigned) */
+  const anyStale = () => {
+    const stale = now() - staleMs;
+    for (let i = 0; i < P; i++) if (holders[i] === 0 && (offeredAt[i] as number) <= stale) return true;
+    return false;
+  };
+  const wants = (q: SuperPeer) => q.offered.size < depth && q.count < P;
+  /** the fewest first copies among the peers that could take an offer (whose turn it is) */
+  const fewestFirsts = () => {
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const q of peers) if (wants(q)) fewest = Math.min(fewest, q.firsts);
+    return fewest;
+  };
+  /** Offers to `p` up to `depth`, within the cap, while it is `p`'s turn. */
+  const give = (p: SuperPeer, fewest: number, out: number[]) => {
+    while (p.offered.size < depth && inFlight < maxInFlight && p.firsts <= fewest + 1) {
+      const i = pick(p);
+      if (i === undefined) break;
+      assigned[i] = 1;
+      offeredAt[i] = now();
+      p.announced[i] = 1;
+      p.offered.add(i);
+      p.firsts++;
+      inFlight++;
+      out.push(i);
+    }
+  };
 
   return {
     /** true once every piece is held by some peer: plain seeding from then on */
@@ -144,6 +175,7 @@ export function createSuperSeed(o: SuperSeedOptions) {
         }
       inFlight -= p.offered.size;
       p.offered.clear();
+      freed = true;
     },
     /** The peer has piece i (HAVE, or a bit of its BITFIELD). */
     peerHas(p: SuperPeer, i: number): void {
@@ -177,18 +209,29 @@ export function createSuperSeed(o: SuperSeedOptions) {
       }
       if (p.offered.size >= depth || inFlight >= maxInFlight) return out;
       // Turns: a free slot goes to a peer with the fewest first copies so far.
-      let fewest = Number.POSITIVE_INFINITY;
-      for (const q of peers) if (q.offered.size < depth && q.count < P) fewest = Math.min(fewest, q.firsts);
-      while (p.offered.size < depth && inFlight < maxInFlight && p.firsts <= fewest + 1) {
-        const i = pick(p);
-        if (i === undefined) break;
-        assigned[i] = 1;
-        offeredAt[i] = now();
-        p.announced[i] = 1;
-        p.offered.add(i);
-        p.firsts++;
-        inFlight++;
-        out.push(i);
+      give(p, fewestFirsts(), out);
+      return out;
+    },
+    /**
+     * Offers for the peers that are waiting, after a slot was freed (an offer taken, a peer
+     * gone): a waiting peer may be quiet (it fetched its offers and said NOT_INTERESTED), and
+     * would otherwise hear of the free slot only at its next message, seconds later, while the
+     * head node's link idles. Fewest first copies first; nothing to do unless a slot was freed.
+     */
+    refill(): [SuperPeer, number[]][] {
+      if (plain || !freed) return [];
+      freed = false;
+      if (inFlight >= maxInFlight) return [];
+      while (cursor < P && assigned[order[cursor] as number]) cursor++;
+      if (cursor >= P && !anyStale()) return [];
+      const waiting = [...peers].filter(wants).sort((a, b) => a.firsts - b.firsts);
+      const fewest = waiting[0]?.firsts ?? 0;
+      const out: [SuperPeer, number[]][] = [];
+      for (const q of waiting) {
+        if (inFlight >= maxInFlight) break;
+        const got: number[] = [];
+        give(q, fewest, got);
+        if (got.length > 0) out.push([q, got]);
       }
       return out;
     },

@@ -132,3 +132,45 @@ describe("super-seeding: pieces in flight", () => {
     expect(peers.reduce((n, p) => n + p.offered.size, 0)).toBe(4);
   });
 });
+
+describe("super-seeding: a freed slot reaches a quiet peer", () => {
+  test("refill hands a freed slot to the waiting peer with the fewest first copies, once", () => {
+    const plan = createSuperSeed({ pieces: 64, depth: 2, inFlight: 2, random: lcg(5) });
+    const a = plan.addPeer();
+    const b = plan.addPeer();
+    const c = plan.addPeer();
+    expect(plan.offers(a).length).toBe(2); // the cap is full
+    expect(plan.offers(b)).toEqual([]);
+    expect(plan.offers(c)).toEqual([]);
+    expect(plan.refill()).toEqual([]); // nothing freed yet
+    // a reports one piece: b and c say nothing, yet one of them gets the slot now
+    plan.peerHas(a, [...a.offered][0] as number);
+    const got = plan.refill();
+    expect(got.length).toBe(1);
+    const [who, pieces] = got[0] as [(typeof got)[number][0], number[]];
+    expect(who === b || who === c).toBe(true);
+    expect(pieces.length).toBe(1);
+    expect(who.offered.has(pieces[0] as number)).toBe(true);
+    expect(plan.refill()).toEqual([]); // handed out once
+    // the last block of a's other offer went out: the slot goes to the other quiet peer
+    plan.sent(a, [...a.offered][0] as number, 65_536, 65_536);
+    const next = plan.refill();
+    expect(next.map(([p]) => p)).toEqual([who === b ? c : b]);
+  });
+
+  test("a peer that left frees its offers for the others; plain seeding needs no refill", () => {
+    const plan = createSuperSeed({ pieces: 4, depth: 2, inFlight: 2, random: lcg(9) });
+    const a = plan.addPeer();
+    const b = plan.addPeer();
+    const mine = plan.offers(a);
+    expect(plan.offers(b)).toEqual([]);
+    plan.removePeer(a);
+    const got = plan.refill();
+    expect(got.length).toBe(1);
+    expect((got[0] as [unknown, number[]])[1].sort()).toEqual(mine.sort()); // a's offers, again
+    for (let i = 0; i < 4; i++) plan.peerHas(b, i);
+    expect(plan.plain).toBe(true);
+    plan.removePeer(b);
+    expect(plan.refill()).toEqual([]);
+  });
+});
