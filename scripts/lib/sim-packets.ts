@@ -20,6 +20,10 @@ export interface TcpCounts {
   retransSegs: number;
   /** retransmission timeouts (RTO fired) */
   timeouts: number;
+  /** SYNs and SYN-ACKs sent again: a connection that waited a whole initial RTO (1 s) */
+  synRetrans: number;
+  /** connections dropped at a full listen queue (the listener did not accept in time) */
+  listenDrops: number;
 }
 
 export interface SimPackets {
@@ -59,6 +63,8 @@ async function tcp(ns: string): Promise<TcpCounts> {
     outSegs: snmp.get("OutSegs") ?? 0,
     retransSegs: snmp.get("RetransSegs") ?? 0,
     timeouts: ext.get("TCPTimeouts") ?? 0,
+    synRetrans: ext.get("TCPSynRetrans") ?? 0,
+    listenDrops: ext.get("ListenDrops") ?? 0,
   };
 }
 
@@ -68,8 +74,10 @@ const addTcp = (xs: TcpCounts[]): TcpCounts =>
       outSegs: a.outSegs + x.outSegs,
       retransSegs: a.retransSegs + x.retransSegs,
       timeouts: a.timeouts + x.timeouts,
+      synRetrans: a.synRetrans + x.synRetrans,
+      listenDrops: a.listenDrops + x.listenDrops,
     }),
-    { outSegs: 0, retransSegs: 0, timeouts: 0 },
+    { outSegs: 0, retransSegs: 0, timeouts: 0, synRetrans: 0, listenDrops: 0 },
   );
 
 /** Reads every counter of the run (call before the namespaces are destroyed). */
@@ -93,6 +101,6 @@ export function packetLine(p: SimPackets): string {
   const link = (l: LinkPackets) =>
     `${l.dropped} of ${l.sent + l.dropped} (${pct(l.dropped, l.sent + l.dropped)})`;
   const t = (x: TcpCounts) =>
-    `${x.retransSegs} of ${x.outSegs} segments resent (${pct(x.retransSegs, x.outSegs)}), ${x.timeouts} timeouts`;
+    `${x.retransSegs} of ${x.outSegs} segments resent (${pct(x.retransSegs, x.outSegs)}), ${x.timeouts} timeouts, ${x.synRetrans} SYNs resent, ${x.listenDrops} listen drops`;
   return `packets dropped by the shapers: head up ${link(p.headUp)}, head down ${link(p.headDown)}, node ups ${link(p.nodeUp)}, node downs ${link(p.nodeDown)}; TCP head: ${t(p.headTcp)}; nodes: ${t(p.nodeTcp)}`;
 }

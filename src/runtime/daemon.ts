@@ -134,7 +134,7 @@ function newTracker(
   store: Store,
   o: DaemonOptions,
   seeders: (infohash: string) => PeerOut[],
-  joined?: (infohash: string, ip: string, port: number) => void,
+  joined?: (infohash: string, ip: string, port: number) => void | Promise<void>,
 ): Tracker {
   const now = () => new Date();
   const admit = announceAdmitter(store, { secure: o.secureInstall, now });

@@ -122,9 +122,9 @@ export function createLunaSeeder(o: LunaSeederOptions) {
       serving.clear();
     },
     rescan,
-    /** dials a leecher that just announced (tracker `joined`) */
-    dial(infohash: string, ip: string, port: number): void {
-      server?.dial(infohash, ip, port);
+    /** dials a leecher that just announced (tracker `joined`); settles once it is through */
+    dial(infohash: string, ip: string, port: number): Promise<void> {
+      return server?.dial(infohash, ip, port) ?? Promise.resolve();
     },
     peer: address,
     peers(infohash?: string): PeerOut[] {

@@ -39,6 +39,8 @@ export interface Conn {
   timer?: ReturnType<typeof setTimeout>;
   /** we dialled it for this info-hash (and sent our handshake first) */
   dialled?: string;
+  /** settles the dial's promise: connected (our handshake written) or failed */
+  through?: () => void;
   /** the client's peer id, from its handshake */
   peerid?: string;
   /** a second connection of a client already connected: answered, then ignored */

@@ -47,6 +47,9 @@ export interface PeerServerOptions {
   onSpread?: (infohash: string, uploaded: number) => void;
 }
 
+/** the longest an announce's answer waits for the seeder's dial to connect */
+const DIAL_WAIT_MS = 100;
+
 export function createPeerServer(o: PeerServerOptions) {
   const torrents = new Map<string, Torrent>();
   const all = new Set<Conn>();
@@ -169,9 +172,11 @@ export function createPeerServer(o: PeerServerOptions) {
   const handlers: Bun.SocketHandler<Conn> = {
     open(sock) {
       if (sock.data?.dialled) {
-        sock.data.sock = sock;
-        if (admit(sock.data)) send(sock.data, sock.data.hs);
-        sock.data.hs = Buffer.alloc(0);
+        const c = sock.data;
+        c.sock = sock;
+        if (admit(c)) send(c, c.hs);
+        c.hs = Buffer.alloc(0);
+        c.through?.();
         return;
       }
       const greet = greeting(() => [...torrents.keys()]);
@@ -201,7 +206,9 @@ export function createPeerServer(o: PeerServerOptions) {
       }
     },
     error() {},
-    connectError() {},
+    connectError(sock) {
+      sock.data?.through?.();
+    },
   };
   const listener = Bun.listen<Conn>({ hostname: o.host, port: o.port, socket: handlers });
   /** "ip:port" of the leechers dialled lately, so an announce storm cannot make us dial in a loop */
@@ -229,19 +236,29 @@ export function createPeerServer(o: PeerServerOptions) {
     has: (infohash: string) => torrents.has(infohash),
     /**
      * Connects to a leecher that just announced, so the first piece leaves before its client
-     * gets round to dialling us (aria2c dials tracker peers on a one-second tick). At most once
-     * a minute per address, never past the connection cap; a failed dial costs nothing.
+     * gets round to dialling us (aria2c dials tracker peers on a one-second tick). Settles when
+     * our handshake is on its way (or the dial failed, or after DIAL_WAIT_MS), so the tracker
+     * answers after it (tracker.ts `joined`). At most once a minute per address, never past the
+     * connection cap; a failed dial costs nothing.
      */
-    dial(infohash: string, ip: string, port: number): void {
+    dial(infohash: string, ip: string, port: number): Promise<void> {
       const key = `${ip}:${port}`;
       const now = Date.now();
-      if (!torrents.has(infohash) || all.size >= maxConnections) return;
-      if ((lastDial.get(key) ?? 0) > now - 60_000) return;
+      if (!torrents.has(infohash) || all.size >= maxConnections) return Promise.resolve();
+      if ((lastDial.get(key) ?? 0) > now - 60_000) return Promise.resolve();
       if (lastDial.size > 10_000) lastDial.clear();
       lastDial.set(key, now);
       const hs = Buffer.from(encodeHandshake(infohash, o.peerId));
       const c = { hs, fast: false, queue: [], dialled: infohash } as unknown as Conn;
-      Bun.connect<Conn>({ hostname: ip, port, data: c, socket: handlers }).catch(() => {});
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, DIAL_WAIT_MS);
+        c.through = () => {
+          clearTimeout(timer);
+          c.through = undefined;
+          resolve();
+        };
+        Bun.connect<Conn>({ hostname: ip, port, data: c, socket: handlers }).catch(() => c.through?.());
+      });
     },
     stats: () => ({
       uploaded: uploadedGone + [...torrents.values()].reduce((n, t) => n + t.uploaded, 0),

@@ -204,3 +204,53 @@ test("a scrape answer is keyed by the raw 20-byte info-hash, in byte order", () 
   expect(text.subarray(second + 3, second + 23).toString("hex")).toBe(high);
   expect(text.subarray(-2).toString("latin1")).toBe("ee");
 });
+
+test("a new leecher's announce is answered only after the seeder's dial is through (joined)", async () => {
+  await using fx = await testCluster({ nodes: 2, packed: true });
+  const calls: [string, string, number][] = [];
+  const called = Promise.withResolvers<void>();
+  const through = Promise.withResolvers<void>();
+  const tracker = createTracker({
+    store: fx.store,
+    now: () => new Date(),
+    seeders: () => [],
+    log: { warn() {} },
+    joined: (infohash, ip, port) => {
+      calls.push([infohash, ip, port]);
+      called.resolve();
+      return through.promise;
+    },
+  });
+  const app = createApp({
+    store: fx.store,
+    log: { info() {}, warn() {}, error() {} },
+    now: () => new Date(),
+    secureInstall: true,
+    counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
+    tracker,
+  });
+  const server = app.listen({ hostname: "127.0.0.1", port: 0 });
+  const get = (path: string) => fetch(`http://127.0.0.1:${server.server?.port}${path}`);
+  try {
+    const path = `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(7)}&port=6887&left=100&compact=1&ip=10.30.0.7`;
+    let answered = false;
+    const first = get(`${path}&event=started`).then((r) => {
+      answered = true;
+      return r;
+    });
+    await called.promise;
+    // Another request goes through meanwhile; the announce still waits for the dial.
+    expect((await get(`/scrape?info_hash=${enc(HASH)}`)).status).toBe(200);
+    expect(answered).toBe(false);
+    through.resolve();
+    expect((await first).status).toBe(200);
+    expect(calls).toEqual([[HASH, "10.30.0.7", 6887]]);
+    // Its next announce, and a finished peer's first, do not dial.
+    expect((await get(path)).status).toBe(200);
+    const seed = `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(8)}&port=6888&left=0&compact=1&ip=10.30.0.8`;
+    expect((await get(seed)).status).toBe(200);
+    expect(calls.length).toBe(1);
+  } finally {
+    await server.stop(true);
+  }
+});
