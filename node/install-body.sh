@@ -143,6 +143,9 @@ LUNA_DL_DIR=
 : "${LUNA_SWARM_STALL:=30}"
 # Seconds between announces while downloading (aria2c ignores the tracker's interval then).
 : "${LUNA_BT_INTERVAL:=5}"
+# Peers per node: 8, not aria2c's 55. aria2c uploads to 4 peers at a time anyway, and in its
+# endgame (the last 20 pieces) it asks every connected peer for every missing block: with 15
+# peers a late node received up to a quarter of the image twice (docs/benchmarks.md).
 # Extra aria2c options, split on spaces (for experiments and site tuning).
 : "${LUNA_ARIA2_OPTS:=}"
 luna_aria2c() {
@@ -152,7 +155,7 @@ luna_aria2c() {
   read -ra extra <<<"$LUNA_ARIA2_OPTS"
   aria2c --dir="$LUNA_DL_DIR" --bt-exclude-tracker='*' --bt-tracker="$LUNA_TRACKER_URL" \
     --enable-dht=false --enable-dht6=false --bt-enable-lpd=false --enable-peer-exchange=false \
-    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=55 --bt-tracker-interval="$LUNA_BT_INTERVAL" \
+    --seed-ratio=0.0 --seed-time=100000 --bt-max-peers=8 --bt-tracker-interval="$LUNA_BT_INTERVAL" \
     --listen-port=6881-6999 --file-allocation=none --check-integrity=false \
     --bt-stop-timeout="$stall" --log="$LUNA_DL_DIR/aria2c.log" --log-level=warn \
     --on-bt-download-complete="$LUNA_DL_DIR/on-complete.sh" --summary-interval=0 --console-log-level=warn \

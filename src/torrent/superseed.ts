@@ -19,7 +19,7 @@ export interface SuperPeer {
   announced: Uint8Array;
   /** offers it has not yet taken */
   offered: Set<number>;
-  /** first copies offered to it so far (new offers go to the peers with the fewest) */
+  /** first copies offered to it so far */
   firsts: number;
   /** how many pieces it has */
   count: number;
@@ -115,15 +115,16 @@ export function createSuperSeed(o: SuperSeedOptions) {
     return false;
   };
   const wants = (q: SuperPeer) => q.offered.size < depth && q.count < P;
-  /** the fewest first copies among the peers that could take an offer (whose turn it is) */
-  const fewestFirsts = () => {
-    let fewest = Number.POSITIVE_INFINITY;
-    for (const q of peers) if (wants(q)) fewest = Math.min(fewest, q.firsts);
-    return fewest;
+  /** the fewest pieces held among the peers that could take an offer (whose turn it is) */
+  const fewest = () => {
+    let min = Number.POSITIVE_INFINITY;
+    for (const q of peers) if (wants(q)) min = Math.min(min, q.count);
+    return min;
   };
-  /** Offers to `p` up to `depth`, within the cap, while it is `p`'s turn. */
-  const give = (p: SuperPeer, fewest: number, out: number[]) => {
-    while (p.offered.size < depth && inFlight < maxInFlight && p.firsts <= fewest + 1) {
+  /** Offers to `p` up to `depth`, within the cap, if it is `p`'s turn. */
+  const give = (p: SuperPeer, min: number, out: number[]) => {
+    if (p.count > min) return;
+    while (p.offered.size < depth && inFlight < maxInFlight) {
       const i = pick(p);
       if (i === undefined) break;
       assigned[i] = 1;
@@ -208,15 +209,18 @@ export function createSuperSeed(o: SuperSeedOptions) {
         return out;
       }
       if (p.offered.size >= depth || inFlight >= maxInFlight) return out;
-      // Turns: a free slot goes to a peer with the fewest first copies so far.
-      give(p, fewestFirsts(), out);
+      // Turns: a free slot goes to the least complete peer that can take one. The head node's
+      // link is the one source a node does not earn by trading, so it goes where aria2c's
+      // tit-for-tat left a node behind (measured against fewest-first-copies turns:
+      // docs/benchmarks.md).
+      give(p, fewest(), out);
       return out;
     },
     /**
      * Offers for the peers that are waiting, after a slot was freed (an offer taken, a peer
      * gone): a waiting peer may be quiet (it fetched its offers and said NOT_INTERESTED), and
      * would otherwise hear of the free slot only at its next message, seconds later, while the
-     * head node's link idles. Fewest first copies first; nothing to do unless a slot was freed.
+     * head node's link idles. Least complete first; nothing to do unless a slot was freed.
      */
     refill(): [SuperPeer, number[]][] {
       if (plain || !freed) return [];
@@ -224,13 +228,12 @@ export function createSuperSeed(o: SuperSeedOptions) {
       if (inFlight >= maxInFlight) return [];
       while (cursor < P && assigned[order[cursor] as number]) cursor++;
       if (cursor >= P && !anyStale()) return [];
-      const waiting = [...peers].filter(wants).sort((a, b) => a.firsts - b.firsts);
-      const fewest = waiting[0]?.firsts ?? 0;
+      const waiting = [...peers].filter(wants).sort((a, b) => a.count - b.count);
       const out: [SuperPeer, number[]][] = [];
       for (const q of waiting) {
         if (inFlight >= maxInFlight) break;
         const got: number[] = [];
-        give(q, fewest, got);
+        give(q, q.count, got);
         if (got.length > 0) out.push([q, got]);
       }
       return out;

@@ -134,28 +134,35 @@ describe("super-seeding: pieces in flight", () => {
 });
 
 describe("super-seeding: a freed slot reaches a quiet peer", () => {
-  test("refill hands a freed slot to the waiting peer with the fewest first copies, once", () => {
+  test("refill hands a freed slot to the least complete waiting peer, once", () => {
     const plan = createSuperSeed({ pieces: 64, depth: 2, inFlight: 2, random: lcg(5) });
     const a = plan.addPeer();
     const b = plan.addPeer();
     const c = plan.addPeer();
     expect(plan.offers(a).length).toBe(2); // the cap is full
+    // b got two pieces from other nodes (a BITFIELD); c has none
+    const mine = new Set(a.offered);
+    const elsewhere = [...Array(64).keys()].filter((i) => !mine.has(i)).slice(0, 2);
+    for (const i of elsewhere) plan.peerHas(b, i);
     expect(plan.offers(b)).toEqual([]);
     expect(plan.offers(c)).toEqual([]);
     expect(plan.refill()).toEqual([]); // nothing freed yet
-    // a reports one piece: b and c say nothing, yet one of them gets the slot now
+    // a reports one piece: b and c say nothing, yet c, the least complete, gets the slot now
     plan.peerHas(a, [...a.offered][0] as number);
     const got = plan.refill();
-    expect(got.length).toBe(1);
-    const [who, pieces] = got[0] as [(typeof got)[number][0], number[]];
-    expect(who === b || who === c).toBe(true);
+    expect(got.map(([p]) => p)).toEqual([c]);
+    const pieces = (got[0] as [unknown, number[]])[1];
     expect(pieces.length).toBe(1);
-    expect(who.offered.has(pieces[0] as number)).toBe(true);
+    expect(c.offered.has(pieces[0] as number)).toBe(true);
     expect(plan.refill()).toEqual([]); // handed out once
-    // the last block of a's other offer went out: the slot goes to the other quiet peer
+    // the last block of a's other offer went out: c (1 offer, no pieces) is still the least complete
     plan.sent(a, [...a.offered][0] as number, 65_536, 65_536);
-    const next = plan.refill();
-    expect(next.map(([p]) => p)).toEqual([who === b ? c : b]);
+    expect(plan.refill().map(([p]) => p)).toEqual([c]);
+    expect(b.offered.size).toBe(0);
+    // on its own message, b (2 pieces) gets nothing while a less complete peer could take a slot
+    plan.peerHas(c, [...c.offered][0] as number);
+    expect(plan.offers(b)).toEqual([]);
+    expect(plan.refill().map(([p]) => p)).toEqual([a]);
   });
 
   test("a peer that left frees its offers for the others; plain seeding needs no refill", () => {
