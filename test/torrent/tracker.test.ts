@@ -17,11 +17,30 @@ const peerId = (n: number) => enc(Buffer.from(`-AR0001-${String(n).padStart(12, 
 const decode = async (r: Response) =>
   bencode.decode(new Uint8Array(await r.arrayBuffer())) as Record<string, unknown>;
 
+/** The app serving `tracker`, listening on a free port of 127.0.0.1. */
+function listen(fx: TestCluster, tracker: Tracker) {
+  const app = createApp({
+    store: fx.store,
+    log: { info() {}, warn() {}, error() {} },
+    now: () => new Date(),
+    secureInstall: true,
+    counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
+    tracker,
+  });
+  const server = app.listen({ hostname: "127.0.0.1", port: 0 });
+  return {
+    get: (path: string) => fetch(`http://127.0.0.1:${server.server?.port}${path}`),
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
 describe("tracker", () => {
   let fx: TestCluster;
   let get: (path: string) => Promise<Response>;
   let tracker: Tracker;
-  let stop = async () => {};
+  let stop: () => Promise<void> = async () => {};
   beforeAll(async () => {
     fx = await testCluster({ nodes: 2, packed: true });
     tracker = createTracker({
@@ -30,19 +49,7 @@ describe("tracker", () => {
       seeders: () => [{ ip: "10.30.255.254", port: 7052, peerid: "ab".repeat(20) }],
       log: { warn() {} },
     });
-    const app = createApp({
-      store: fx.store,
-      log: { info() {}, warn() {}, error() {} },
-      now: () => new Date(),
-      secureInstall: true,
-      counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
-      tracker,
-    });
-    const server = app.listen({ hostname: "127.0.0.1", port: 0 });
-    get = (path) => fetch(`http://127.0.0.1:${server.server?.port}${path}`);
-    stop = async () => {
-      await server.stop();
-    };
+    ({ get, stop } = listen(fx, tracker));
   });
   afterAll(async () => {
     await stop();
@@ -221,16 +228,7 @@ test("a new leecher's announce is answered only after the seeder's dial is throu
       return through.promise;
     },
   });
-  const app = createApp({
-    store: fx.store,
-    log: { info() {}, warn() {}, error() {} },
-    now: () => new Date(),
-    secureInstall: true,
-    counters: { installRefused: 0, unknownNodes: 0, statusReports: 0 },
-    tracker,
-  });
-  const server = app.listen({ hostname: "127.0.0.1", port: 0 });
-  const get = (path: string) => fetch(`http://127.0.0.1:${server.server?.port}${path}`);
+  const { get, stop } = listen(fx, tracker);
   try {
     const path = `/announce?info_hash=${enc(HASH)}&peer_id=${peerId(7)}&port=6887&left=100&compact=1&ip=10.30.0.7`;
     let answered = false;
@@ -251,6 +249,6 @@ test("a new leecher's announce is answered only after the seeder's dial is throu
     expect((await get(seed)).status).toBe(200);
     expect(calls.length).toBe(1);
   } finally {
-    await server.stop(true);
+    await stop();
   }
 });
