@@ -47,13 +47,11 @@ export function readNodeLog(text: string, t0: number, seeder: string, pieces: nu
   for (const line of text.split("\n")) {
     const t = stamp(line);
     if (t === undefined) continue;
-    const s = Math.max(0, Math.floor(t - t0));
-    at(s);
+    const sec = at(Math.max(0, Math.floor(t - t0)));
     const p = PIECE.exec(line);
     if (p) {
       const [, ip, index, begin, length] = p as unknown as [string, string, string, string, string];
       const n = Number(length);
-      const sec = at(s);
       if (ip === seeder) sec.seeder += n;
       else sec.peers += n;
       const key = `${index}/${begin}`;
@@ -70,7 +68,7 @@ export function readNodeLog(text: string, t0: number, seeder: string, pieces: nu
     if (c) {
       if (c[2] === "unchoke") unchoking.add(c[1] as string);
       else unchoking.delete(c[1] as string);
-      at(s).unchokedBy = unchoking.size;
+      sec.unchokedBy = unchoking.size;
       continue;
     }
     if (NEW_PIECE.test(line)) {

@@ -19,8 +19,6 @@ export interface SuperPeer {
   announced: Uint8Array;
   /** offers it has not yet taken */
   offered: Set<number>;
-  /** first copies offered to it so far */
-  firsts: number;
   /** how many pieces it has */
   count: number;
   /** every piece has been announced to it (plain mode): nothing more to offer, ever */
@@ -93,13 +91,17 @@ export function createSuperSeed(o: SuperSeedOptions) {
     }
   };
 
+  /** where the never-assigned pieces start in `order` (everything before is assigned) */
+  const firstUnassigned = () => {
+    while (cursor < P && assigned[order[cursor] as number]) cursor++;
+    return cursor;
+  };
   /**
    * A fresh piece for `p`: never assigned, else one no peer holds yet, that `p` was not offered,
    * whose first copy is overdue (offered `staleMs` ago and still not reported).
    */
   const pick = (p: SuperPeer): number | undefined => {
-    while (cursor < P && assigned[order[cursor] as number]) cursor++;
-    for (let k = cursor; k < P; k++) {
+    for (let k = firstUnassigned(); k < P; k++) {
       const i = order[k] as number;
       if (!assigned[i] && !p.has[i]) return i;
     }
@@ -121,9 +123,8 @@ export function createSuperSeed(o: SuperSeedOptions) {
     for (const q of peers) if (wants(q)) min = Math.min(min, q.count);
     return min;
   };
-  /** Offers to `p` up to `depth`, within the cap, if it is `p`'s turn. */
-  const give = (p: SuperPeer, min: number, out: number[]) => {
-    if (p.count > min) return;
+  /** Offers to `p` up to `depth`, within the cap. */
+  const give = (p: SuperPeer, out: number[]) => {
     while (p.offered.size < depth && inFlight < maxInFlight) {
       const i = pick(p);
       if (i === undefined) break;
@@ -131,7 +132,6 @@ export function createSuperSeed(o: SuperSeedOptions) {
       offeredAt[i] = now();
       p.announced[i] = 1;
       p.offered.add(i);
-      p.firsts++;
       inFlight++;
       out.push(i);
     }
@@ -147,7 +147,6 @@ export function createSuperSeed(o: SuperSeedOptions) {
         has: new Uint8Array(P),
         announced: new Uint8Array(P),
         offered: new Set(),
-        firsts: 0,
         count: 0,
         done: false,
       };
@@ -213,7 +212,7 @@ export function createSuperSeed(o: SuperSeedOptions) {
       // link is the one source a node does not earn by trading, so it goes where aria2c's
       // tit-for-tat left a node behind (measured against fewest-first-copies turns:
       // docs/benchmarks.md).
-      give(p, fewest(), out);
+      if (p.count <= fewest()) give(p, out);
       return out;
     },
     /**
@@ -226,14 +225,13 @@ export function createSuperSeed(o: SuperSeedOptions) {
       if (plain || !freed) return [];
       freed = false;
       if (inFlight >= maxInFlight) return [];
-      while (cursor < P && assigned[order[cursor] as number]) cursor++;
-      if (cursor >= P && !anyStale()) return [];
+      if (firstUnassigned() >= P && !anyStale()) return [];
       const waiting = [...peers].filter(wants).sort((a, b) => a.count - b.count);
       const out: [SuperPeer, number[]][] = [];
       for (const q of waiting) {
         if (inFlight >= maxInFlight) break;
         const got: number[] = [];
-        give(q, q.count, got);
+        give(q, got);
         if (got.length > 0) out.push([q, got]);
       }
       return out;

@@ -126,7 +126,7 @@ describe("super-seeding: pieces in flight", () => {
     const first = peers.findIndex((p) => p.offered.size > 0);
     const fp = peers[first] as (typeof peers)[number];
     plan.peerHas(fp, [...fp.offered][0] as number);
-    const hungry = peers.findIndex((p) => p.firsts === 0);
+    const hungry = peers.findIndex((p) => p.announced.every((x) => x === 0)); // never offered a piece
     expect(plan.offers(fp)).toEqual([]);
     expect(plan.offers(peers[hungry] as (typeof peers)[number]).length).toBe(1);
     expect(peers.reduce((n, p) => n + p.offered.size, 0)).toBe(4);
