@@ -147,6 +147,12 @@ const command = [
   ...(a.fit ? [`--fit ${a.fit}`] : [`--share ${a.share} --latency ${a.latency}`]),
   ...a.known.map((k) => `--known ${quote(k)}`),
 ].join(" ");
+/** Per head ratio, the mean of `x` over the fitted rows. */
+const meanRatio = (x: (c: Compared) => number) =>
+  ratios.map((ratio) => {
+    const mine = compared.filter((c) => c.fitted && c.row.headRatio === ratio);
+    return { ratio, x: mine.reduce((sum, c) => sum + x(c), 0) / mine.length };
+  });
 const calibration = calibrationDoc({
   fit,
   table: renderCalibration(compared),
@@ -166,11 +172,8 @@ const calibration = calibrationDoc({
   near,
   seeds,
   known,
-  copies: ratios.map((ratio) => {
-    const mine = compared.filter((c) => c.fitted && c.row.headRatio === ratio);
-    const x = mine.reduce((sum, c) => sum + c.modelHeadCopies / c.row.headCopies, 0) / mine.length;
-    return { ratio, x };
-  }),
+  copies: meanRatio((c) => c.modelHeadCopies / c.row.headCopies),
+  medians: meanRatio((c) => c.modelMedian / c.row.median),
 });
 console.log(calibration);
 

@@ -92,13 +92,17 @@ export function measuredRows(
 
 /** luna's seeder accepts this many connections (peer-server.ts) and unchokes all of them. */
 const LUNA_HEAD_PEERS = 1000;
+/** aria2c's own --bt-max-peers default (stock), and luna's install script's. */
+const STOCK_PEERS = 55;
+const LUNA_NODE_PEERS = 8;
 
 /**
  * What each bench mode runs, as model options. luna (torrent, torrent0): the head node's seeder
  * super-seeds (BEP 16) and unchokes every peer; no web seed unless a node stalls 30 s; aria2c
- * announces every 5 s, keeps up to 55 peers and seeds 60 s (torrent) or not at all (torrent0).
- * stock: aria2c everywhere with its defaults — a plain seeder with 4 slots and 200 peers, nodes
- * that seed until they uploaded one image or for 60 s. The nodes' uplinks get uplinkShare; the
+ * announces every 5 s, keeps up to 8 peers (node/install-body.sh's --bt-max-peers) and seeds 60 s
+ * (torrent) or not at all (torrent0). stock: aria2c everywhere with its defaults — a plain seeder
+ * with 4 slots and 200 peers, nodes that keep up to 55 peers and seed until they uploaded one
+ * image or for 60 s. The nodes' uplinks get uplinkShare; the
  * head's seeder, luna's or aria2c's, its whole link (alone with one node, either fills it).
  */
 export function modeOptions(mode: Mode, fit: Pick<Fit, "uplinkShare" | "requestLatency">) {
@@ -107,11 +111,11 @@ export function modeOptions(mode: Mode, fit: Pick<Fit, "uplinkShare" | "requestL
     requestLatency: fit.requestLatency,
     announceInterval: 5,
     numwant: 50,
-    maxPeers: 55,
   };
   if (mode === "stock")
     return {
       ...common,
+      maxPeers: STOCK_PEERS,
       seederPolicy: "normal",
       headUploadSlots: 4,
       headMaxPeers: 200,
@@ -121,6 +125,7 @@ export function modeOptions(mode: Mode, fit: Pick<Fit, "uplinkShare" | "requestL
     } satisfies Omit<SwarmOptions, "nodes">;
   return {
     ...common,
+    maxPeers: LUNA_NODE_PEERS,
     seederPolicy: "superseed",
     headUploadSlots: LUNA_HEAD_PEERS,
     headMaxPeers: LUNA_HEAD_PEERS,

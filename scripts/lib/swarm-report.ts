@@ -10,11 +10,13 @@ const METHOD = `What the model is: scripts/lib/swarm-model.ts, a deterministic p
 steps of 0.1 s (its header lists every rule). It runs the policies luna runs in the emulated
 cluster: the head node's seeder super-seeds (BEP 16: every piece offered once before any twice;
 plain seeding once every piece is on some node) and unchokes every connected peer, sharing its
-uplink; no web seed (it opens only after 30 s without progress, which never happens here);
+uplink (luna's seeder gives its free offer slots to the least complete peers first: not
+modelled); no web seed (it opens only after 30 s without progress, which never happens here);
 aria2c on every node announces every 5 s, gets the seeder and 49 random peers from the tracker,
-keeps up to 55 peers, unchokes 3 + 1 optimistic, asks rarest-first, goes to endgame for the last
-pieces; mode torrent seeds up to 60 s, torrent0 leaves at once. stock is aria2c everywhere: a
-plain seeder with 4 slots, nodes that seed until they uploaded one image or for 60 s. Links carry
+keeps up to 8 peers (--bt-max-peers=8; stock: aria2c's default 55), unchokes 3 + 1 optimistic,
+asks rarest-first, goes to endgame for the last pieces; mode torrent seeds up to 60 s, torrent0
+leaves at once. stock is aria2c everywhere: a plain seeder with 4 slots, nodes that seed until
+they uploaded one image or for 60 s. Links carry
 95 % of their wire rate as payload (TCP/IP headers).
 
 Fitted (the rest are aria2c's and luna's settings, not fitted):
@@ -40,10 +42,10 @@ its own install.request, the model starts them together); TCP under the tbf shap
 queues, bursts), 16 KiB blocks and disk, except as the two fitted parameters absorb them;
 super-seeding's offers (up to 3 per peer and at most 16 first copies in flight over all peers
 in luna's seeder, which the bench rows include; the model keeps one piece per connection in
-flight). The
-fitted values are for 10 Mbit/s shaped links and 64 KiB pieces; the predictions below carry them
-to 1 Gb/s links and 1 MiB pieces unchanged, which is pessimistic for requestLatency (a round trip
-costs less at 1 Gb/s) and optimistic where aria2c's CPU, not the link, would be the limit.`;
+flight). The fitted values are for the bench's shaped links and pieces (its command below);
+the predictions below carry them to 1 Gb/s links and 1 MiB pieces unchanged, which is
+pessimistic for requestLatency (a round trip costs less at 1 Gb/s) and optimistic where aria2c's
+CPU, not the link, would be the limit.`;
 
 /** The typical CPU seconds per node of a mode's runs at 8-32 nodes (median), `skip` left out. */
 function typicalCpu(all: readonly Measured[], mode: string, skip?: Measured): number {
@@ -98,6 +100,8 @@ export function calibrationDoc(o: {
   known: ReadonlyMap<number, string>;
   /** per head ratio: the model's head copies over the measured ones, mean over the fitted rows */
   copies: { ratio: number; x: number }[];
+  /** per head ratio: the model's median node time over the measured one, mean over the fitted rows */
+  medians: { ratio: number; x: number }[];
 }): string {
   const { fit } = o;
   const params = [
@@ -124,6 +128,7 @@ export function calibrationDoc(o: {
     ...(o.checks.length > 0 ? [`Checks outside ${tol}:\n\n${o.checks.map((l) => `- ${l}`).join("\n")}`] : []),
     ...[...o.known].map(([n, why]) => `Note on N = ${n}: ${why}.`),
     `Head-node copies, the model's over the measured (fitted rows): ${o.copies.map((c) => `${c.x.toFixed(2)} × at ${c.ratio}×`).join(", ")}.${o.copies.some((c) => c.x < 0.8) ? " Below 1 the measured nodes took more from the head node than the model's: the model's nodes trade faster than aria2c's do, and the fitted parameters slow them only on average." : ""}`,
+    `Median node, the model's over the measured (fitted rows): ${o.medians.map((c) => `${c.x.toFixed(2)} × at ${c.ratio}×`).join(", ")}.${o.medians.some((c) => c.x < 1 - o.tolerance) ? " The fit is of the last node: the model's median node finishes sooner than the measured one, and its last node later than its median by more than in the emulated swarm." : ""}`,
   ].join("\n\n");
   return [
     METHOD.replace("SEEDS", String(o.seeds)),

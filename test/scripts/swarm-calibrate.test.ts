@@ -5,6 +5,8 @@
  * small swarms. No timing is asserted.
  */
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   bestOffset,
   cartesian,
@@ -81,8 +83,16 @@ describe("swarm calibration", () => {
     expect(luna).toMatchObject({ seederPolicy: "superseed", webSeed: "fallback", seedTail: 60 });
     expect(luna.headUploadSlots).toBe(luna.headMaxPeers);
     expect(modeOptions("torrent0", fit).seedTail).toBe(0);
+    // The nodes' peer limit is the install script's own.
+    const script = readFileSync(join(import.meta.dir, "../../node/install-body.sh"), "utf8");
+    expect(luna.maxPeers).toBe(Number(/--bt-max-peers=(\d+)/.exec(script)?.[1]));
     const stock = modeOptions("stock", fit);
-    expect(stock).toMatchObject({ seederPolicy: "normal", headUploadSlots: 4, headMaxPeers: 200 });
+    expect(stock).toMatchObject({
+      seederPolicy: "normal",
+      headUploadSlots: 4,
+      headMaxPeers: 200,
+      maxPeers: 55,
+    });
     expect(stock).toMatchObject({ webSeed: "off", seedRatio: 1, uplinkShare: 0.7, requestLatency: 0.2 });
   });
 
