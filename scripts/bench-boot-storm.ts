@@ -33,6 +33,7 @@ import { renderVerdict } from "./lib/bench-storm-verdict.ts";
 import { writeChart } from "./lib/chart.ts";
 import { runClusterSim } from "./lib/cluster-sim.ts";
 import { replaceSection } from "./lib/docs.ts";
+import { simOptionsError } from "./lib/sim-options.ts";
 
 const { values: a } = parseArgs({
   args: process.argv.slice(2),
@@ -69,6 +70,18 @@ const nodeEnv =
 const modes = (a.modes ?? (smoke ? "torrent,stock" : MODES.join(","))).split(",") as Mode[];
 for (const m of modes)
   if (!MODES.includes(m)) throw new Error(`Unknown mode: ${m} (choose from ${MODES.join(", ")})`);
+// Every row's links must be rates the emulation can run (whole Mbit/s): found before the first row.
+for (const headRatio of ratios) {
+  const wrong = simOptionsError({
+    nodes: Math.max(...counts),
+    sizeMB: size,
+    seedTail: 60,
+    nodeMbit,
+    headMbit: nodeMbit * headRatio,
+    timeoutSec: 600,
+  });
+  if (wrong) throw new Error(`${wrong} (--node-mbit ${nodeMbit}, --head-ratio ${headRatio})`);
+}
 
 const rows: StormRow[] = [];
 let imageBytes = size * 1024 * 1024; // until a run measures the packed tar

@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { runClusterSim, type SimOptions, type SimResult } from "./lib/cluster-sim.ts";
 import { FAULT_KINDS, type FaultKind } from "./lib/sim-faults.ts";
+import { simOptionsError } from "./lib/sim-options.ts";
 import { packetLine } from "./lib/sim-packets.ts";
 
 const HELP = `usage: sudo env PATH=$PATH bun scripts/cluster-sim.ts [options]
@@ -63,12 +64,6 @@ for (const f of faults) {
     process.exit(2);
   }
 }
-if (process.getuid?.() !== 0) {
-  console.error(
-    "cluster-sim: needs root (it creates network namespaces, veth pairs and tc qdiscs); run it with sudo",
-  );
-  process.exit(2);
-}
 const json = (name: string): Record<string, string> => {
   try {
     return JSON.parse(val(name, "{}")) as Record<string, string>;
@@ -102,6 +97,17 @@ const options: SimOptions = {
     node: argv.includes("--fault-node") ? Number(val("fault-node", "1")) : undefined,
   },
 };
+const wrong = simOptionsError(options);
+if (wrong) {
+  console.error(`cluster-sim: ${wrong}`);
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) {
+  console.error(
+    "cluster-sim: needs root (it creates network namespaces, veth pairs and tc qdiscs); run it with sudo",
+  );
+  process.exit(2);
+}
 const clean = argv.includes("--compare") ? await runClusterSim({ ...options, faults: [] }) : undefined;
 if (clean) print(clean, "clean");
 const r = await runClusterSim(options);

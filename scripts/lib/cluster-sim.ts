@@ -26,6 +26,7 @@ import {
   type SimCtx,
   startFault,
 } from "./sim-faults.ts";
+import { simOptionsError } from "./sim-options.ts";
 import { readPackets, type SimPackets } from "./sim-packets.ts";
 
 export interface SimOptions {
@@ -161,6 +162,8 @@ async function allExited(slots: AgentSlot[]): Promise<number[]> {
 }
 
 export async function runClusterSim(o: SimOptions): Promise<SimResult> {
+  const wrong = simOptionsError(o);
+  if (wrong) throw new Error(wrong);
   const log = o.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), "luna-sim-"));
   const id = String(process.pid % 100000);
