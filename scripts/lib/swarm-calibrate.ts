@@ -95,6 +95,12 @@ const LUNA_HEAD_PEERS = 1000;
 /** aria2c's own --bt-max-peers default (stock), and luna's install script's. */
 const STOCK_PEERS = 55;
 const LUNA_NODE_PEERS = 8;
+/**
+ * luna's seeder keeps 16 first copies in flight, 3 per peer, and gives a free slot to the least
+ * complete waiting peer (src/torrent/superseed.ts): about 6 peers served at a time while it
+ * super-seeds.
+ */
+const LUNA_TURN_SLOTS = Math.ceil(16 / 3);
 
 /**
  * What each bench mode runs, as model options. luna (torrent, torrent0): the head node's seeder
@@ -127,6 +133,7 @@ export function modeOptions(mode: Mode, fit: Pick<Fit, "uplinkShare" | "requestL
     ...common,
     maxPeers: LUNA_NODE_PEERS,
     seederPolicy: "superseed",
+    headTurnSlots: LUNA_TURN_SLOTS,
     headUploadSlots: LUNA_HEAD_PEERS,
     headMaxPeers: LUNA_HEAD_PEERS,
     webSeed: "fallback",

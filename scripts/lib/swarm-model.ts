@@ -16,8 +16,8 @@
  *   rechokePeriod and whenever a peer's interest changes (aria2c does both); see rechoke().
  * - A downloader asks each peer that unchokes it for one piece at a time, rarest-first among
  *   its peers (or, rarity "swarm", among all nodes: cheaper for very large N); endgame when at
- *   most endgamePieces are missing; superseeding at the head
- *   (seederPolicy); a web-seed stream from the head's uplink (webSeed "always", or "fallback"
+ *   most endgamePieces are missing; superseeding at the head (seederPolicy; to the
+ *   headTurnSlots least complete peers at a time, when set); a web-seed stream from the head's uplink (webSeed "always", or "fallback"
  *   after stallSeconds without a byte); transport "http" is the web seed alone.
  * - Flows share links max-min fairly (share()), scaled by `efficiency` for protocol overhead; a
  *   node's uplink by uplinkShare too, the head's by headUplinkShare. A connection that can carry
@@ -81,6 +81,13 @@ export interface SwarmParams {
   /** Unchoked peers per uploader, the optimistic one included (aria2c: 3 + 1). */
   uploadSlots: number;
   headUploadSlots: number;
+  /**
+   * While it super-seeds, the head serves only this many peers at a time, the least complete
+   * first, re-ranked every headTurnPeriod s (luna's seeder: a free offer slot goes to the least
+   * complete waiting peer, 16 first copies in flight at 3 per peer); 0: every peer it unchokes.
+   */
+  headTurnSlots: number;
+  headTurnPeriod: number;
   optimisticUnchoke: boolean;
   rechokePeriod: number;
   optimisticPeriod: number;
@@ -132,6 +139,8 @@ export const SWARM_DEFAULTS: Omit<SwarmParams, "nodes"> = {
   connectsPerSecond: 5,
   uploadSlots: 4,
   headUploadSlots: 4,
+  headTurnSlots: 0,
+  headTurnPeriod: 0.5,
   optimisticUnchoke: true,
   rechokePeriod: 10,
   optimisticPeriod: 30,
@@ -184,6 +193,8 @@ export function resolveParams(o: SwarmOptions): SwarmParams {
   if (!(p.requestLatency >= 0 && p.seedRatio >= 0)) bad("requestLatency and seedRatio must be >= 0");
   if (p.rackSize > 0 && !(p.rackBps > 0)) bad("rackBps must be positive with racks");
   if (p.numwant < 1 || p.maxPeers < 1 || p.headMaxPeers < 1) bad("numwant and peer limits must be >= 1");
+  if (!(Number.isInteger(p.headTurnSlots) && p.headTurnSlots >= 0 && p.headTurnPeriod > 0))
+    bad("headTurnSlots must be a whole number >= 0 and headTurnPeriod positive");
   const counts = [p.uploadSlots, p.headUploadSlots, p.numwant, p.maxPeers, p.headMaxPeers];
   if (!counts.every(Number.isInteger) || p.uploadSlots < 0 || p.headUploadSlots < 0)
     bad("slots, numwant and peer limits must be whole numbers, slots >= 0");

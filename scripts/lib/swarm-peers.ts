@@ -144,8 +144,12 @@ export function rechoke(s: SwarmState, u: number, t: number, periodic: boolean):
     s.nextRechoke[u] = t + p.rechokePeriod;
   }
   s.rechokeDue[u] = 0;
+  // luna's super-seeding turns: the head serves the least complete peers only (see SwarmParams).
+  const turns =
+    u === s.head && p.headTurnSlots > 0 && p.seederPolicy === "superseed" && s.piecesInSwarm < s.P;
+  if (turns) s.nextRechoke[u] = Math.min(s.nextRechoke[u]!, t + p.headTurnPeriod);
   const seeding = s.done[u] === 1;
-  const slots = u === s.head ? p.headUploadSlots : p.uploadSlots;
+  const slots = turns ? p.headTurnSlots + 1 : u === s.head ? p.headUploadSlots : p.uploadSlots;
   const regular = Math.max(0, slots - (p.optimisticUnchoke ? 1 : 0));
   const { keys, picks } = s;
   let n = 0;
@@ -155,7 +159,8 @@ export function rechoke(s: SwarmState, u: number, t: number, periodic: boolean):
     const interested = s.lacks[s.rev[c]!]! > 0;
     if (!interested && (seeding || !p.slotsCountUninterested)) continue;
     const score = seeding ? s.gave[c]! + s.gaveOld[c]! : s.got[c]! + s.gotOld[c]!;
-    keys[n] = interested && score > 0 ? 1e15 + score : s.rng();
+    if (turns) keys[n] = interested ? 1e15 - s.haveCount[v]! + s.rng() : s.rng();
+    else keys[n] = interested && score > 0 ? 1e15 + score : s.rng();
     picks[n++] = c;
   }
   let want = 0;
@@ -174,7 +179,8 @@ export function rechoke(s: SwarmState, u: number, t: number, periodic: boolean):
   const k = p.optimisticRounds;
   const redraw = k > 0 ? s.round[u] === 0 : t >= s.optUntil[u]!;
   if (k > 0) s.round[u] = (s.round[u]! + 1) % k;
-  if (p.optimisticUnchoke && slots > 0) want = optimistic(s, u, t, Math.min(regular, n), n, want, redraw);
+  if (p.optimisticUnchoke && slots > 0 && !turns)
+    want = optimistic(s, u, t, Math.min(regular, n), n, want, redraw);
   for (let i = 0; i < want; i++) s.keep[s.wanted[i]!] = 1;
   for (let i = s.ucount[u]! - 1; i >= 0; i--) {
     const c = s.ulist[s.uoff[u]! + i]!;

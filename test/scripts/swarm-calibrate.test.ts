@@ -82,6 +82,8 @@ describe("swarm calibration", () => {
     const luna = modeOptions("torrent", fit);
     expect(luna).toMatchObject({ seederPolicy: "superseed", webSeed: "fallback", seedTail: 60 });
     expect(luna.headUploadSlots).toBe(luna.headMaxPeers);
+    // 16 first copies in flight, 3 per peer (superseed.ts): 6 peers served at a time
+    expect(luna.headTurnSlots).toBe(6);
     expect(modeOptions("torrent0", fit).seedTail).toBe(0);
     // The nodes' peer limit is the install script's own.
     const script = readFileSync(join(import.meta.dir, "../../node/install-body.sh"), "utf8");

@@ -124,7 +124,31 @@ describe("swarm model", () => {
     for (const t of r.finish) expect(Number.isFinite(t)).toBe(true);
   });
 
+  test("super-seeding turns to the least complete pull the laggards in (luna's seeder)", () => {
+    // The head's link goes to the least complete few while it super-seeds: the nodes aria2c's
+    // tit-for-tat left behind catch up, so the last node finishes nearer the median.
+    const spread = (headTurnSlots: number) => {
+      let total = 0;
+      for (const seed of [1, 2, 3]) {
+        const r = simulateSwarm({
+          ...small,
+          nodes: 16,
+          webSeed: "off",
+          seederPolicy: "superseed",
+          headUploadSlots: 1000,
+          headTurnSlots,
+          seed,
+        });
+        expect(r.finish.every(Number.isFinite)).toBe(true);
+        total += r.tLast - r.median;
+      }
+      return total;
+    };
+    expect(spread(6)).toBeLessThan(spread(0) / 2);
+  });
+
   test("invalid parameters are refused", () => {
+    expect(() => simulateSwarm({ nodes: 2, headTurnSlots: 1.5 })).toThrow("headTurnSlots");
     expect(() => simulateSwarm({ nodes: 0 })).toThrow("Invalid swarm parameter: nodes 0");
     expect(() => simulateSwarm({ nodes: 2, startTimes: [0] })).toThrow("startTimes");
   });
