@@ -15,7 +15,8 @@ export const ConfigSchema = T.Object(
         logfile: T.String({ default: "/var/log/luna/luna.log" }),
         /**
          * the head-node seeder: "luna" (our own peer, super-seeding: each piece sent once before
-         * any twice), "luna-plain" (our own peer, plain seeding) or "aria2c" (one aria2c process)
+         * any twice), "luna-plain" (our own peer, plain seeding: sooner where the head's link can
+         * feed every booting node at once, docs/benchmarks.md) or "aria2c" (one aria2c process)
          */
         seeder: T.Union([T.Literal("luna"), T.Literal("luna-plain"), T.Literal("aria2c")], {
           default: "luna",
