@@ -78,7 +78,7 @@ for (const headRatio of ratios) {
     seedTail: 60,
     nodeMbit,
     headMbit: nodeMbit * headRatio,
-    timeoutSec: 600,
+    timeoutSec: 1800,
   });
   if (wrong) throw new Error(`${wrong} (--node-mbit ${nodeMbit}, --head-ratio ${headRatio})`);
 }

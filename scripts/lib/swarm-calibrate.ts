@@ -5,6 +5,7 @@
  * best fits given model times, the grid of candidate parameters and the score that ranks them,
  * and the Markdown tables. scripts/swarm-calibrate.ts runs the model over the grid.
  */
+import { SUPERSEED_DEPTH, SUPERSEED_IN_FLIGHT } from "../../src/torrent/superseed.ts";
 import type { SwarmOptions } from "./swarm-model.ts";
 
 export type Mode = "torrent" | "torrent0" | "stock";
@@ -100,16 +101,17 @@ const LUNA_NODE_PEERS = 8;
  * complete waiting peer (src/torrent/superseed.ts): about 6 peers served at a time while it
  * super-seeds.
  */
-const LUNA_TURN_SLOTS = Math.ceil(16 / 3);
+export const LUNA_TURN_SLOTS = Math.ceil(SUPERSEED_IN_FLIGHT / SUPERSEED_DEPTH);
 
 /**
  * What each bench mode runs, as model options. luna (torrent, torrent0): the head node's seeder
- * super-seeds (BEP 16) and unchokes every peer; no web seed unless a node stalls 30 s; aria2c
- * announces every 5 s, keeps up to 8 peers (node/install-body.sh's --bt-max-peers) and seeds 60 s
- * (torrent) or not at all (torrent0). stock: aria2c everywhere with its defaults — a plain seeder
- * with 4 slots and 200 peers, nodes that keep up to 55 peers and seed until they uploaded one
- * image or for 60 s. The nodes' uplinks get uplinkShare; the
- * head's seeder, luna's or aria2c's, its whole link (alone with one node, either fills it).
+ * super-seeds (BEP 16) to the LUNA_TURN_SLOTS least complete peers at a time, then unchokes
+ * every peer; no web seed unless a node stalls 30 s; aria2c announces every 5 s, keeps up to 8
+ * peers (node/install-body.sh's --bt-max-peers) and seeds 60 s (torrent) or not at all
+ * (torrent0). stock: aria2c everywhere with its defaults — a plain seeder with 4 slots and 200
+ * peers, nodes that keep up to 55 peers and seed until they uploaded one image or for 60 s. The
+ * nodes' uplinks get uplinkShare; the head's seeder, luna's or aria2c's, its whole link (alone
+ * with one node, either fills it).
  */
 export function modeOptions(mode: Mode, fit: Pick<Fit, "uplinkShare" | "requestLatency">) {
   const common: Omit<SwarmOptions, "nodes"> = {

@@ -17,8 +17,9 @@
  * - A downloader asks each peer that unchokes it for one piece at a time, rarest-first among
  *   its peers (or, rarity "swarm", among all nodes: cheaper for very large N); endgame when at
  *   most endgamePieces are missing; superseeding at the head (seederPolicy; to the
- *   headTurnSlots least complete peers at a time, when set); a web-seed stream from the head's uplink (webSeed "always", or "fallback"
- *   after stallSeconds without a byte); transport "http" is the web seed alone.
+ *   headTurnSlots least complete peers at a time, when set); a web-seed stream from the head's
+ *   uplink (webSeed "always", or "fallback" after stallSeconds without a byte); transport
+ *   "http" is the web seed alone.
  * - Flows share links max-min fairly (share()), scaled by `efficiency` for protocol overhead; a
  *   node's uplink by uplinkShare too, the head's by headUplinkShare. A connection that can carry
  *   a piece again after its request pipeline ran dry (or after an unchoke) waits requestLatency.

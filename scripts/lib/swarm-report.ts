@@ -3,21 +3,22 @@
  * is not, the fitted parameters, the calibration table, and the predictions (run here, with the
  * fit) with the commands that reproduce them.
  */
-import type { Compared, Fit, Measured } from "./swarm-calibrate.ts";
+import { type Compared, type Fit, LUNA_TURN_SLOTS, type Measured } from "./swarm-calibrate.ts";
 import { BIG_IMAGE, type Outcome, renderOriginal, renderRacks, runScenario } from "./swarm-predict.ts";
 
 const METHOD = `What the model is: scripts/lib/swarm-model.ts, a deterministic piece-level simulation in
 steps of 0.1 s (its header lists every rule). It runs the policies luna runs in the emulated
 cluster: the head node's seeder super-seeds (BEP 16: every piece offered once before any twice)
-to the 6 least complete peers at a time, re-ranked every 0.5 s (luna's seeder keeps 16 first
-copies in flight, 3 per peer, and gives a free slot to the least complete waiting peer), then
-seeds plainly once every piece is on some node, unchoking every connected peer; no web seed (it opens only after 30 s without progress, which never happens here);
-aria2c on every node announces every 5 s, gets the seeder and 49 random peers from the tracker,
-keeps up to 8 peers (--bt-max-peers=8; stock: aria2c's default 55), unchokes 3 + 1 optimistic,
-asks rarest-first, goes to endgame for the last pieces; mode torrent seeds up to 60 s, torrent0
+to the ${LUNA_TURN_SLOTS} least complete peers at a time, re-ranked every 0.5 s (luna's seeder
+keeps 16 first copies in flight, 3 per peer, and gives a free slot to the least complete waiting
+peer), then seeds plainly once every piece is on some node, unchoking every connected peer; no
+web seed (it opens only after 30 s without progress, which never happens here); aria2c on every
+node announces every 5 s, gets the seeder and 49 random peers from the tracker, keeps up to 8
+peers (--bt-max-peers=8; stock: aria2c's default 55), unchokes 3 + 1 optimistic, asks
+rarest-first, goes to endgame for the last pieces; mode torrent seeds up to 60 s, torrent0
 leaves at once. stock is aria2c everywhere: a plain seeder with 4 slots, nodes that seed until
-they uploaded one image or for 60 s. Links carry
-95 % of their wire rate as payload (TCP/IP headers).
+they uploaded one image or for 60 s. Links carry 95 % of their wire rate as payload (TCP/IP
+headers).
 
 Fitted (the rest are aria2c's and luna's settings, not fitted):
 
@@ -41,10 +42,10 @@ CPU below that is folded into the fit); each node's own start (every node's time
 its own install.request, the model starts them together); TCP under the tbf shaper (slow start,
 queues, bursts), 16 KiB blocks and disk, except as the two fitted parameters absorb them;
 super-seeding's offers themselves (the model keeps one piece per connection in flight and
-serves the 6 least complete peers instead). The fitted values are for the bench's shaped links and pieces (its command below);
-the predictions below carry them to 1 Gb/s links and 1 MiB pieces unchanged, which is
-pessimistic for requestLatency (a round trip costs less at 1 Gb/s) and optimistic where aria2c's
-CPU, not the link, would be the limit.`;
+serves the ${LUNA_TURN_SLOTS} least complete peers instead). The fitted values are for the bench's
+shaped links and pieces (its command below); the predictions below carry them to 1 Gb/s links
+and 1 MiB pieces unchanged, which is pessimistic for requestLatency (a round trip costs less at
+1 Gb/s) and optimistic where aria2c's CPU, not the link, would be the limit.`;
 
 /** The typical CPU seconds per node of a mode's runs at 8-32 nodes (median), `skip` left out. */
 function typicalCpu(all: readonly Measured[], mode: string, skip?: Measured): number {

@@ -51,10 +51,14 @@ export interface SuperSeedOptions {
   now?: () => number;
 }
 
+/** offers kept outstanding per peer, and first copies in flight over all peers, by default */
+export const SUPERSEED_DEPTH = 3;
+export const SUPERSEED_IN_FLIGHT = 16;
+
 export function createSuperSeed(o: SuperSeedOptions) {
   const P = o.pieces;
-  const depth = Math.max(2, o.depth ?? 3);
-  const maxInFlight = Math.max(depth, o.inFlight ?? 16);
+  const depth = Math.max(2, o.depth ?? SUPERSEED_DEPTH);
+  const maxInFlight = Math.max(depth, o.inFlight ?? SUPERSEED_IN_FLIGHT);
   let inFlight = 0;
   /** an offer was taken or a peer left since the last `refill` */
   let freed = false;

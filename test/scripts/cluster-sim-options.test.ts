@@ -1,5 +1,5 @@
 /**
- * cluster-sim's options check (scripts/lib/cluster-sim.ts simOptionsError): a rate the daemon
+ * cluster-sim's options check (scripts/lib/sim-options.ts simOptionsError): a rate the daemon
  * cannot take, a node count or a size that makes no sense is refused before anything is made,
  * and the command line says so (exit 2) instead of spinning until its timeout.
  */
