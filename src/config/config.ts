@@ -65,9 +65,13 @@ export async function loadConfig({ flags, env }: ConfigSources): Promise<Config>
     merged = Value.Default(ConfigSchema, structuredClone(fromFile)) as Config;
     if (!Value.Check(ConfigSchema, merged)) {
       const first = [...Value.Errors(ConfigSchema, merged)][0];
+      // A choice of words (daemon.seeder): say which words, not only "Expected union value".
+      const words = ((first?.schema.anyOf ?? []) as { const?: unknown }[]).map((x) => x.const);
+      const choices = words.length > 0 && words.every((w) => typeof w === "string") ? words : [];
       throw new AppError(
         "CONFIG_INVALID",
         `Invalid config file '${file}': ${first?.path || "/"} ${first?.message ?? ""}`.trim(),
+        choices.length > 0 ? `Use one of: ${choices.join(", ")}` : undefined,
       );
     }
   }

@@ -160,6 +160,13 @@ describe("loadConfig", () => {
     }
   });
 
+  test("a word outside a choice (daemon.seeder) is refused with the words to use", async () => {
+    const file = toml('[daemon]\nseeder = "fast"\n');
+    const e = await configError(loadConfig({ flags: { config: file }, env: {} }));
+    expect(e.message).toContain(`Invalid config file '${file}': /daemon/seeder`);
+    expect(e.hint).toBe("Use one of: luna, luna-plain, aria2c");
+  });
+
   test("loadConfig still refuses an invalid file when flags and environment override it", async () => {
     const file = toml("[daemon]\nport = -1\n");
     await configError(
