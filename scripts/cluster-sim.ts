@@ -6,7 +6,8 @@
  *   sudo bun scripts/cluster-sim.ts [--nodes 8] [--size 64] [--method torrent|http] [--stock]
  *        [--seed-tail 60] [--node-mbit 50] [--head-mbit 50] [--piece-kb K]
  *        [--node-env '{"LUNA_BT_INTERVAL":"1"}'] [--daemon-env '{"LUNA_SEEDER":"aria2c"}']
- *        [--timeline] [--no-shaping] [--no-admin] [--timeout 600] [--keep] [--luna dist/luna]
+ *        [--timeline] [--no-shaping] [--unshaped-control] [--no-admin] [--timeout 600] [--keep]
+ *        [--luna dist/luna]
  *        [--fault KIND]... [--fault-at 0.3] [--fault-hold S] [--fault-node I] [--compare] [--json FILE]
  */
 import { writeFileSync } from "node:fs";
@@ -27,6 +28,8 @@ prints each node's install time and where its bytes came from.
   --node-env JSON      install script env        --daemon-env JSON  daemon env (LUNA_SEEDER…)
   --timeline           link rates every second   --no-shaping       no tc shaping
   --no-admin           the daemon without its admin listener (metrics, status page)
+  --unshaped-control   the daemon's HTTP (boot menu, install script, torrent: a fixed ~33 KB
+                       a node) leaves the head unshaped, as on a real link; torrent modes only
   --timeout S          kill everything after S (600)   --keep       keep the temp folder
   --luna PATH          the binary (dist/luna)
 
@@ -86,6 +89,7 @@ const options: SimOptions = {
   daemonEnv: json("daemon-env"),
   timeline: argv.includes("--timeline"),
   noShaping: argv.includes("--no-shaping"),
+  unshapedControl: argv.includes("--unshaped-control"),
   noAdmin: argv.includes("--no-admin"),
   timeoutSec: Number(val("timeout", "600")),
   keep: argv.includes("--keep"),
@@ -138,6 +142,10 @@ function print(r: SimResult, label: string) {
   const t = r.nodes.map((n) => n.seconds ?? Number.NaN).sort((a, b) => a - b);
   console.log(
     `N=${r.nodes.length}: first ${t[0]?.toFixed(1)} s, median ${t[Math.floor(t.length / 2)]?.toFixed(1)} s, last ${t.at(-1)?.toFixed(1)} s; head sent ${copies(r.headTxBytes)} images (nodes got from web ${copies(sum("fromWeb"))}, seeder ${copies(sum("fromSeeder"))}, peers ${copies(sum("fromPeers"))}); pieces ${r.pieceLength / 1024} KiB; CPU busy ${(100 * r.cpuBusy).toFixed(0)}%`,
+  );
+  const d = r.nodes.map((n) => n.downloadSeconds ?? Number.NaN).sort((a, b) => a - b);
+  console.log(
+    `download stage alone (install.download to install.unpack): median ${d[Math.floor(d.length / 2)]?.toFixed(1)} s, last ${d.at(-1)?.toFixed(1)} s`,
   );
   if (r.packets) console.log(packetLine(r.packets));
   for (let i = 2; i < (r.timeline?.length ?? 0); i += 2) {

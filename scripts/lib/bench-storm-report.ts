@@ -49,7 +49,13 @@ export interface StormRow extends Profile {
   valid: boolean;
   ok: boolean;
   wallSeconds: number | null;
-  nodes: { name: string; ok: boolean; seconds: number | null; bytes: NodeBytes }[];
+  nodes: {
+    name: string;
+    ok: boolean;
+    seconds: number | null;
+    downloadSeconds: number | null;
+    bytes: NodeBytes;
+  }[];
   peerUploaded: Record<string, number>;
 }
 
@@ -82,7 +88,13 @@ export function measuredRow(r: SimLike, p: Profile & { n: number; mode: Mode }):
     valid: r.cpuBusy <= CPU_LIMIT,
     ok: r.nodes.every((x) => x.ok && x.treeHash !== "") && new Set(r.nodes.map((x) => x.treeHash)).size === 1,
     wallSeconds: r.wallSeconds,
-    nodes: r.nodes.map((x) => ({ name: x.name, ok: x.ok, seconds: x.seconds ?? null, bytes: x.bytes })),
+    nodes: r.nodes.map((x) => ({
+      name: x.name,
+      ok: x.ok,
+      seconds: x.seconds ?? null,
+      downloadSeconds: x.downloadSeconds ?? null,
+      bytes: x.bytes,
+    })),
     peerUploaded: r.peerUploaded,
   };
 }

@@ -47,6 +47,11 @@ export interface SimOptions {
   nodeMbit: number;
   headMbit: number;
   noShaping?: boolean;
+  /**
+   * The daemon's HTTP (port 7050) leaves the head unshaped: its per-node bytes are a fixed size,
+   * overweighted once the image and links are scaled down. Torrent modes only (not --method http).
+   */
+  unshapedControl?: boolean;
   /** the daemon without its admin listener (no metrics, no status page) */
   noAdmin?: boolean;
   timeoutSec: number;
@@ -67,6 +72,11 @@ export interface NodeResult {
   name: string;
   ok: boolean;
   seconds: number | undefined;
+  /**
+   * install.download to install.unpack: the swarm alone, without the script's other stages,
+   * which on this shared two-core machine slow down with N (real nodes have their own CPUs)
+   */
+  downloadSeconds: number | undefined;
   treeHash: string;
   /** where its bytes came from, and what it sent */
   bytes: NodeBytes;
@@ -235,7 +245,9 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       headMbit: o.headMbit,
       noShaping: o.noShaping,
       impair: setup.impair,
+      unshapedHeadPort: o.unshapedControl ? 7050 : undefined,
     });
+    if (o.unshapedControl) log("the daemon's HTTP (port 7050) leaves the head unshaped (--unshaped-control)");
     for (const [i, n] of net.nodes.entries()) {
       await luna(
         "node",
@@ -386,6 +398,8 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
     const nodes = statuses.map((s, i) => {
       const start = s.stages.find((x) => x.step === "install.request");
       const end = s.stages.find((x) => x.step === "install.success");
+      const at = (step: string) => s.stages.find((x) => x.step === step)?.time;
+      const [dlFrom, dlTo] = [at("install.download"), at("install.unpack")];
       const hash = Bun.spawnSync(["cat", join(dir, `node${i + 1}.hash`)])
         .stdout.toString()
         .trim();
@@ -393,6 +407,7 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         name: s.name,
         ok: codes[i] === 0 && Boolean(end),
         seconds: start && end ? (Date.parse(end.time) - Date.parse(start.time)) / 1000 : undefined,
+        downloadSeconds: dlFrom && dlTo ? (Date.parse(dlTo) - Date.parse(dlFrom)) / 1000 : undefined,
         treeHash: hash,
         bytes: bytes[i] as NodeBytes,
       };

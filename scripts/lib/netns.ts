@@ -19,6 +19,12 @@ export interface NetOptions {
   noShaping?: boolean;
   /** added on every link in both directions (fault injection: a lossy, slow network) */
   impair?: Impairment;
+  /**
+   * TCP the head sends from this port skips the head's shaper (cluster-sim --unshaped-control):
+   * the daemon's per-node HTTP (boot menu, install script, torrent: ~33 KB a node) is a fixed
+   * size, so an emulation that scales the image and the links down overweights it.
+   */
+  unshapedHeadPort?: number;
 }
 
 export interface Impairment {
@@ -64,6 +70,7 @@ async function shape(
   mbit: number | undefined,
   side: "host" | "switch",
   netem?: Impairment,
+  unshapedPort?: number,
 ) {
   if (side === "host") {
     await $`ip netns exec ${ns} sysctl -qw net.ipv4.tcp_limit_output_bytes=${TSQ_BYTES}`.quiet();
@@ -79,6 +86,22 @@ async function shape(
   // tbf: rate, a burst big enough for the rate at 250 Hz timers, and the side's queue.
   const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
   const queue = side === "host" ? ["limit", String(HOST_QUEUE_PACKETS * FRAME_BYTES)] : ["latency", "50ms"];
+  if (!netem && unshapedPort !== undefined) {
+    // Two classes that never borrow from each other (this kernel has htb, not prio): the port's
+    // packets leave unshaped, the rest through the same tbf as without the option.
+    const tc = (line: string) => $`ip netns exec ${ns} tc ${line.split(" ")}`.quiet();
+    await tc(`qdisc replace dev ${dev} root handle 1: htb default 20`);
+    await tc(`class add dev ${dev} parent 1: classid 1:10 htb rate 10gbit quantum 60000`);
+    await tc(`class add dev ${dev} parent 1: classid 1:20 htb rate 10gbit quantum 60000`);
+    await tc(`qdisc add dev ${dev} parent 1:10 handle 10: pfifo limit ${HOST_QUEUE_PACKETS}`);
+    await tc(
+      `qdisc add dev ${dev} parent 1:20 handle 20: tbf rate ${mbit}mbit burst ${burst}kb ${queue.join(" ")}`,
+    );
+    await tc(
+      `filter add dev ${dev} parent 1: protocol ip prio 1 u32 match ip sport ${unshapedPort} 0xffff flowid 1:10`,
+    );
+    return;
+  }
   if (!netem) {
     await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
     return;
@@ -162,8 +185,16 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
     let impaired: SimNet["impaired"];
     if (o.impair) impaired = { ...o.impair, by: (await hasNetem(sw)) ? "netem" : "nftables" };
     const netem = impaired?.by === "netem" ? impaired : undefined;
-    const link = async (ns: string, dev: string, mbit: number, side: "host" | "switch") => {
-      await shape(ns, dev, o.noShaping ? undefined : mbit, side, netem);
+    if (o.unshapedHeadPort !== undefined && (netem || o.noShaping))
+      throw new Error("an unshaped head port needs shaping and no netem impairment");
+    const link = async (
+      ns: string,
+      dev: string,
+      mbit: number,
+      side: "host" | "switch",
+      unshaped?: number,
+    ) => {
+      await shape(ns, dev, o.noShaping ? undefined : mbit, side, netem, unshaped);
       if (impaired?.by === "nftables" && impaired.lossPct > 0) await dropShare(ns, dev, impaired.lossPct);
     };
     await $`ip netns exec ${sw} ip link add br0 type bridge`.quiet();
@@ -175,7 +206,7 @@ export async function createNet(o: NetOptions): Promise<SimNet> {
       await $`ip netns exec ${ns} ip addr add ${ip}/16 dev eth0`.quiet();
       await $`ip netns exec ${ns} ip link set eth0 up`.quiet();
       await $`ip netns exec ${sw} ip link set ${outer} master br0 up`.quiet();
-      await link(ns, "eth0", mbit, "host"); // what this host sends
+      await link(ns, "eth0", mbit, "host", idx === 0 ? o.unshapedHeadPort : undefined); // what this host sends
       await link(sw, outer, mbit, "switch"); // what this host receives
     };
     const headIp = "10.30.255.254";

@@ -11,6 +11,10 @@ export interface SimNumbers {
   nodeMbit: number;
   headMbit: number;
   timeoutSec: number;
+  method?: string;
+  unshapedControl?: boolean;
+  noShaping?: boolean;
+  faults?: readonly string[];
 }
 
 /**
@@ -29,6 +33,17 @@ export function simOptionsError(o: SimNumbers): string | undefined {
     whole("timeout", o.timeoutSec, 1) ??
     (Number.isFinite(o.sizeMB) && o.sizeMB > 0
       ? undefined
-      : `--size takes a size in MiB above 0 (got ${o.sizeMB})`)
+      : `--size takes a size in MiB above 0 (got ${o.sizeMB})`) ??
+    unshapedError(o)
   );
+}
+
+/** --unshaped-control takes the daemon's port out of the head's shaper: never the image itself. */
+function unshapedError(o: SimNumbers): string | undefined {
+  if (!o.unshapedControl) return undefined;
+  if (o.method === "http")
+    return "--unshaped-control cannot go with --method http: the image itself comes from the daemon's port";
+  if (o.noShaping) return "--unshaped-control needs shaping (drop --no-shaping)";
+  if (o.faults?.includes("netem")) return "--unshaped-control cannot go with --fault netem";
+  return undefined;
 }

@@ -41,8 +41,10 @@ const addLinks = (xs: LinkPackets[]): LinkPackets =>
 async function qdisc(ns: string, dev: string): Promise<LinkPackets> {
   const out = await $`ip netns exec ${ns} tc -s -j qdisc show dev ${dev}`.quiet().nothrow().text();
   try {
-    const q = JSON.parse(out) as { kind: string; drops?: number; packets?: number }[];
-    return addLinks(q.map((x) => ({ dropped: x.drops ?? 0, sent: x.packets ?? 0 })));
+    const q = JSON.parse(out) as { kind: string; root?: boolean; drops?: number; packets?: number }[];
+    // --unshaped-control's htb root already counts what its classes' qdiscs sent and dropped.
+    const root = q.find((x) => x.root === true && x.kind === "htb");
+    return addLinks((root ? [root] : q).map((x) => ({ dropped: x.drops ?? 0, sent: x.packets ?? 0 })));
   } catch {
     return { dropped: 0, sent: 0 };
   }

@@ -33,6 +33,31 @@ for (const method of ["torrent", "http"] as const) {
   });
 }
 
+test("--unshaped-control: the daemon's HTTP skips the head's shaper and the storm still completes", async () => {
+  expect(process.getuid?.()).toBe(0);
+  // Shaped links with the head's port 7050 in an unshaped htb class (tc fails the run otherwise).
+  const r = await runClusterSim({
+    luna: await lunaBinary(),
+    nodes: 2,
+    sizeMB: 8,
+    method: "torrent",
+    seedTail: 5,
+    nodeMbit: 20,
+    headMbit: 20,
+    unshapedControl: true,
+    timeoutSec: 240,
+  });
+  for (const n of r.nodes) {
+    expect(n.ok).toBe(true);
+    // the download stage is part of the node's install time
+    expect(n.downloadSeconds).toBeGreaterThan(0);
+    expect(n.downloadSeconds).toBeLessThan(n.seconds ?? 0);
+  }
+  expect(new Set(r.nodes.map((n) => n.treeHash)).size).toBe(1);
+  // the shaped class still carries the image: the seeder's bytes left the head
+  expect(r.nodes.reduce((s, n) => s + n.bytes.fromSeeder, 0)).toBeGreaterThan(r.imageBytes * 0.5);
+});
+
 /**
  * Faults (docs/reliability.md), the cheap versions of `scripts/cluster-sim.ts --fault`: four
  * nodes on 20 Mbit/s links (a 16 MiB image takes ~7 s, so the fault lands mid-download). Each

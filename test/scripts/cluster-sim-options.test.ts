@@ -29,9 +29,38 @@ describe("simOptionsError", () => {
     [{ seedTail: -1 }, "--seed-tail takes a whole number >= 0 (got -1)"],
     [{ timeoutSec: 0 }, "--timeout takes a whole number >= 1 (got 0)"],
     [{ sizeMB: 0 }, "--size takes a size in MiB above 0 (got 0)"],
+    [
+      { unshapedControl: true, method: "http" },
+      "--unshaped-control cannot go with --method http: the image itself comes from the daemon's port",
+    ],
+    [{ unshapedControl: true, noShaping: true }, "--unshaped-control needs shaping (drop --no-shaping)"],
+    [{ unshapedControl: true, faults: ["netem"] }, "--unshaped-control cannot go with --fault netem"],
   ] as const)("refuses %o", (bad, message) => {
     expect(simOptionsError({ ...ok, ...bad })).toBe(message);
   });
+
+  test("takes --unshaped-control with the torrent method, shaped, without netem", () => {
+    expect(
+      simOptionsError({ ...ok, unshapedControl: true, method: "torrent", faults: ["daemon-kill"] }),
+    ).toBeUndefined();
+  });
+});
+
+test("cluster-sim refuses --unshaped-control with --method http, exit 2", () => {
+  const r = Bun.spawnSync(
+    [
+      "bun",
+      join(import.meta.dir, "../../scripts/cluster-sim.ts"),
+      "--nodes",
+      "2",
+      "--method",
+      "http",
+      "--unshaped-control",
+    ],
+    { stderr: "pipe", stdout: "pipe" },
+  );
+  expect(r.exitCode).toBe(2);
+  expect(r.stderr.toString()).toContain("--unshaped-control cannot go with --method http");
 });
 
 test("cluster-sim refuses a fractional link rate with exit 2 and says which flag", () => {
