@@ -9,7 +9,7 @@
  *
  *   sudo bun scripts/bench-boot-storm.ts [--nodes 1,4,8,16,32,64] [--size 64] [--node-mbit 50]
  *        [--head-ratio 1,10] [--modes http,stock,torrent0,torrent] [--skip-http-above 16]
- *        [--piece-kb K] [--node-env '{"LUNA_BT_INTERVAL":"2"}'] [--luna dist/luna]
+ *        [--piece-kb K] [--node-env '{"LUNA_BT_INTERVAL":"2"}'] [--unshaped-control] [--luna dist/luna]
  *        [--smoke] [--write docs/benchmarks.md] [--json rows.json]
  */
 import { writeFileSync } from "node:fs";
@@ -46,6 +46,7 @@ const { values: a } = parseArgs({
     "skip-http-above": { type: "string", default: "16" },
     "piece-kb": { type: "string" },
     "node-env": { type: "string" },
+    "unshaped-control": { type: "boolean", default: false },
     luna: { type: "string", default: "dist/luna" },
     smoke: { type: "boolean", default: false },
     write: { type: "string" },
@@ -59,6 +60,9 @@ const numbers = (flag: string, text: string) =>
     return v;
   });
 const smoke = a.smoke;
+// The swarm modes only: in http mode the image itself comes from the daemon's port.
+const unshaped = a["unshaped-control"];
+if (unshaped && smoke) throw new Error("--unshaped-control needs shaping: it cannot go with --smoke");
 const counts = numbers("nodes", a.nodes ?? (smoke ? "2" : "1,4,8,16,32,64"));
 const size = numbers("size", a.size ?? (smoke ? "8" : "64"))[0] as number;
 const nodeMbit = numbers("node-mbit", a["node-mbit"])[0] as number;
@@ -105,6 +109,7 @@ for (const headRatio of ratios) {
           nodeMbit,
           headMbit: profile.headMbit,
           noShaping: smoke,
+          unshapedControl: unshaped && mode !== "http",
           timeoutSec: 1800,
           log: (l) => console.error(`${tag}: ${l}`),
         });
@@ -131,6 +136,7 @@ const header = renderHeader({
   nodeEnv,
   modes,
   smoke,
+  unshapedControl: unshaped,
 });
 const quote = (s: string) => (/^[\w./,:=-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 const command = [
@@ -140,6 +146,7 @@ const command = [
   `--modes ${modes.join(",")} --skip-http-above ${skipHttpAbove}`,
   ...(pieceKB ? [`--piece-kb ${pieceKB}`] : []),
   ...(nodeEnv ? [`--node-env ${quote(JSON.stringify(nodeEnv))}`] : []),
+  ...(unshaped ? ["--unshaped-control"] : []),
   ...(a.luna !== "dist/luna" ? [`--luna ${quote(a.luna)}`] : []),
   ...(a.write ? [`--write ${quote(a.write)}`] : []),
   ...(a.json ? [`--json ${quote(a.json)}`] : []),

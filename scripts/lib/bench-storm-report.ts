@@ -188,6 +188,8 @@ export interface RunInfo {
   nodeEnv: Record<string, string> | undefined;
   modes: Mode[];
   smoke: boolean;
+  /** the daemon's HTTP left the head unshaped in the swarm modes (cluster-sim --unshaped-control) */
+  unshapedControl?: boolean;
 }
 
 const MODE_TEXT: Record<Mode, string> = {
@@ -206,6 +208,12 @@ export function renderHeader(i: RunInfo): string {
     `node links ${i.nodeMbit} Mbit/s, head link ${links} (tc tbf both ways); piece size ${pieces}`,
     `(${i.pieceKB ? `--piece-kb ${i.pieceKB}` : "the packer's rule"})${i.nodeEnv ? `; node env ${JSON.stringify(i.nodeEnv)}` : ""};`,
     `${i.smoke ? "SMOKE RUN, no shaping: the ratios to the floors mean nothing" : "full run"}.`,
+    ...(i.unshapedControl
+      ? [
+          "In the swarm modes the daemon's own HTTP (boot menu, install script, torrent: a fixed ~33 KB a node)",
+          "left the head unshaped (--unshaped-control), as it would on a link at full scale; the image kept its shaper.",
+        ]
+      : []),
     `Modes: ${i.modes.map((m) => MODE_TEXT[m]).join("; ")}.`,
     "T is the last node's time from install.request to install.success; S/B_node is the floor",
     "(every node receives the image at its own link rate). Copies are IP bytes counted where they",
