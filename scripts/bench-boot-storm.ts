@@ -62,7 +62,6 @@ const numbers = (flag: string, text: string) =>
 const smoke = a.smoke;
 // The swarm modes only: in http mode the image itself comes from the daemon's port.
 const unshaped = a["unshaped-control"];
-if (unshaped && smoke) throw new Error("--unshaped-control needs shaping: it cannot go with --smoke");
 const counts = numbers("nodes", a.nodes ?? (smoke ? "2" : "1,4,8,16,32,64"));
 const size = numbers("size", a.size ?? (smoke ? "8" : "64"))[0] as number;
 const nodeMbit = numbers("node-mbit", a["node-mbit"])[0] as number;
@@ -74,6 +73,10 @@ const nodeEnv =
 const modes = (a.modes ?? (smoke ? "torrent,stock" : MODES.join(","))).split(",") as Mode[];
 for (const m of modes)
   if (!MODES.includes(m)) throw new Error(`Unknown mode: ${m} (choose from ${MODES.join(", ")})`);
+if (unshaped && modes.every((m) => m === "http"))
+  throw new Error(
+    "--unshaped-control applies to the swarm modes only: add stock, torrent0 or torrent to --modes",
+  );
 // Every row's links must be rates the emulation can run (whole Mbit/s): found before the first row.
 for (const headRatio of ratios) {
   const wrong = simOptionsError({
@@ -83,6 +86,9 @@ for (const headRatio of ratios) {
     nodeMbit,
     headMbit: nodeMbit * headRatio,
     timeoutSec: 1800,
+    method: "torrent",
+    unshapedControl: unshaped,
+    noShaping: smoke,
   });
   if (wrong) throw new Error(`${wrong} (--node-mbit ${nodeMbit}, --head-ratio ${headRatio})`);
 }

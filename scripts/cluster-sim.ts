@@ -28,8 +28,9 @@ prints each node's install time and where its bytes came from.
   --node-env JSON      install script env        --daemon-env JSON  daemon env (LUNA_SEEDER…)
   --timeline           link rates every second   --no-shaping       no tc shaping
   --no-admin           the daemon without its admin listener (metrics, status page)
-  --unshaped-control   the daemon's HTTP (boot menu, install script, torrent: a fixed ~33 KB
-                       a node) leaves the head unshaped, as on a real link; torrent modes only
+  --unshaped-control   the daemon's HTTP (boot menu, install script, torrent, reports and
+                       announces: a fixed size a node) leaves the head unshaped, as on a
+                       full-scale link; torrent modes only, not with --fault netem|seeder-kill
   --timeout S          kill everything after S (600)   --keep       keep the temp folder
   --luna PATH          the binary (dist/luna)
 
@@ -143,10 +144,14 @@ function print(r: SimResult, label: string) {
   console.log(
     `N=${r.nodes.length}: first ${t[0]?.toFixed(1)} s, median ${t[Math.floor(t.length / 2)]?.toFixed(1)} s, last ${t.at(-1)?.toFixed(1)} s; head sent ${copies(r.headTxBytes)} images (nodes got from web ${copies(sum("fromWeb"))}, seeder ${copies(sum("fromSeeder"))}, peers ${copies(sum("fromPeers"))}); pieces ${r.pieceLength / 1024} KiB; CPU busy ${(100 * r.cpuBusy).toFixed(0)}%`,
   );
-  const d = r.nodes.map((n) => n.downloadSeconds ?? Number.NaN).sort((a, b) => a - b);
-  console.log(
-    `download stage alone (install.download to install.unpack): median ${d[Math.floor(d.length / 2)]?.toFixed(1)} s, last ${d.at(-1)?.toFixed(1)} s`,
-  );
+  // http streams and unpacks in one stage, and the stock agent reports no stages between
+  const d = r.nodes
+    .flatMap((n) => (n.downloadSeconds === undefined ? [] : [n.downloadSeconds]))
+    .sort((a, b) => a - b);
+  if (d.length > 0)
+    console.log(
+      `download stage alone (install.download to install.unpack), ${d.length} of ${r.nodes.length} nodes: median ${d[Math.floor(d.length / 2)]?.toFixed(1)} s, last ${d.at(-1)?.toFixed(1)} s`,
+    );
   if (r.packets) console.log(packetLine(r.packets));
   for (let i = 2; i < (r.timeline?.length ?? 0); i += 2) {
     const a = r.timeline?.[i - 2];

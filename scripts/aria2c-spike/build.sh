@@ -5,9 +5,10 @@
 #   A2X_REFRESH_MS  aria2c's pass over its idle commands (1000 ms in aria2c): a connection with
 #                   no traffic sends its HAVEs, and a new one is taken in, only at that pass
 #   A2X_UNCHOKE     regular unchoke slots of a downloading aria2c (3, plus one optimistic)
-# Unset, the binary behaves as Debian's. Needs a deb-src line for Debian's main archive in
+# Unset, the binary behaves as Debian's (same source; Debian's configure line without libaria2).
+# Needs a deb-src line for Debian's main archive in
 # the apt sources (the source comes from Debian's apt, nothing else is downloaded), about
-# 8 minutes on two cores, and root for build-dep.
+# 5-8 minutes on two cores, and root for build-dep.
 #
 #   sudo scripts/aria2c-spike/build.sh /tmp/a2x        # the binary lands in /tmp/a2x/bin/aria2c
 #   sudo bun scripts/cluster-sim.ts --nodes 16 --size 5 --node-mbit 3 --head-mbit 3 \
@@ -23,10 +24,13 @@ if ! apt-get source --download-only aria2 >/dev/null 2>&1; then
   exit 1
 fi
 apt-get build-dep -y -q aria2 >/dev/null
-rm -rf aria2-1.36.0
-tar xzf aria2_1.36.0.orig.tar.gz
-cd aria2-1.36.0
-patch -p1 <"$here/refresh-unchoke.patch"
+# Debian's source package (its debian/ carries no patches for 1.36.0), unpacked as Debian does.
+dscs=(aria2_*.dsc)
+dsc=${dscs[-1]}
+rm -rf aria2-src
+dpkg-source -x "$dsc" aria2-src >/dev/null
+cd aria2-src
+patch -p1 <"$here/refresh-unchoke.patch" || { echo "build.sh: the patch is for aria2 1.36.0 (Debian 12)" >&2; exit 1; }
 echo "build.sh: configuring and compiling aria2 (several minutes)" >&2
 ./configure --with-gnutls --without-openssl --disable-nls \
   --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt CXXFLAGS="-O2 -g0" CFLAGS="-O2 -g0" >configure.log 2>&1 ||

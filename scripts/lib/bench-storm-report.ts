@@ -210,7 +210,7 @@ export function renderHeader(i: RunInfo): string {
     `${i.smoke ? "SMOKE RUN, no shaping: the ratios to the floors mean nothing" : "full run"}.`,
     ...(i.unshapedControl
       ? [
-          "In the swarm modes the daemon's own HTTP (boot menu, install script, torrent: a fixed ~33 KB a node)",
+          "In the swarm modes the daemon's own HTTP (boot menu, install script, torrent, reports: a fixed size a node)",
           "left the head unshaped (--unshaped-control), as it would on a link at full scale; the image kept its shaper.",
         ]
       : []),

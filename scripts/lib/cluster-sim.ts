@@ -412,6 +412,11 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
         bytes: bytes[i] as NodeBytes,
       };
     });
+    const webSeeded = statuses.filter((s) => s.stages.some((x) => x.step === "install.download.webseed"));
+    if (o.unshapedControl && webSeeded.length > 0)
+      log(
+        `WARNING: ${webSeeded.map((s) => s.name).join(", ")} fell back to the web seed: with --unshaped-control those image bytes left the head unshaped`,
+      );
     const imageBytes = ctx.imageBytes;
     const reports: FaultReport[] = [];
     for (const f of active) reports.push(await f.finish({ nodes, stages: statuses }));

@@ -21,8 +21,10 @@ export interface NetOptions {
   impair?: Impairment;
   /**
    * TCP the head sends from this port skips the head's shaper (cluster-sim --unshaped-control):
-   * the daemon's per-node HTTP (boot menu, install script, torrent: ~33 KB a node) is a fixed
-   * size, so an emulation that scales the image and the links down overweights it.
+   * the daemon's per-node HTTP (boot menu, install script, torrent, reports and announces: about
+   * 33 KB a node with a 5 MiB image) is a fixed size, so an emulation that scales the image and
+   * the links down overweights it. The web seed is on that port too: never with a fault that
+   * makes the nodes fall back to it (sim-options.ts), and cluster-sim warns when a node used it.
    */
   unshapedHeadPort?: number;
 }

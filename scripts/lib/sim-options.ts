@@ -45,5 +45,7 @@ function unshapedError(o: SimNumbers): string | undefined {
     return "--unshaped-control cannot go with --method http: the image itself comes from the daemon's port";
   if (o.noShaping) return "--unshaped-control needs shaping (drop --no-shaping)";
   if (o.faults?.includes("netem")) return "--unshaped-control cannot go with --fault netem";
+  // After a seeder kill the nodes fall back to the web seed: the image itself on the daemon's port.
+  if (o.faults?.includes("seeder-kill")) return "--unshaped-control cannot go with --fault seeder-kill";
   return undefined;
 }

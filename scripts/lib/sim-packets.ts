@@ -33,6 +33,8 @@ export interface SimPackets {
   nodeDown: LinkPackets;
   headTcp: TcpCounts;
   nodeTcp: TcpCounts;
+  /** with --unshaped-control: bytes the head sent through the unshaped class (the daemon's port) */
+  headUnshapedBytes?: number;
 }
 
 const addLinks = (xs: LinkPackets[]): LinkPackets =>
@@ -82,6 +84,14 @@ const addTcp = (xs: TcpCounts[]): TcpCounts =>
     { outSegs: 0, retransSegs: 0, timeouts: 0, synRetrans: 0, listenDrops: 0 },
   );
 
+/** Bytes sent through htb class 1:10 (netns.ts: --unshaped-control's unshaped class), if any. */
+async function unshapedBytes(ns: string, dev: string): Promise<number | undefined> {
+  // tc prints classes as text here even with -j: "class htb 1:10 …" then " Sent N bytes …"
+  const out = await $`ip netns exec ${ns} tc -s class show dev ${dev}`.quiet().nothrow().text();
+  const m = /^class htb 1:10 .*\n\s*Sent (\d+) bytes/m.exec(out);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Reads every counter of the run (call before the namespaces are destroyed). */
 export async function readPackets(net: SimNet): Promise<SimPackets> {
   // veth p0 joins the head, p1…pN the nodes (netns.ts); the switch side shapes what a host receives
@@ -94,6 +104,7 @@ export async function readPackets(net: SimNet): Promise<SimPackets> {
     nodeDown: addLinks(nodeDown),
     headTcp: await tcp(net.head),
     nodeTcp: addTcp(await Promise.all(net.nodes.map((n) => tcp(n.ns)))),
+    headUnshapedBytes: await unshapedBytes(net.head, net.headIf),
   };
 }
 
@@ -104,5 +115,9 @@ export function packetLine(p: SimPackets): string {
     `${l.dropped} of ${l.sent + l.dropped} (${pct(l.dropped, l.sent + l.dropped)})`;
   const t = (x: TcpCounts) =>
     `${x.retransSegs} of ${x.outSegs} segments resent (${pct(x.retransSegs, x.outSegs)}), ${x.timeouts} timeouts, ${x.synRetrans} SYNs resent, ${x.listenDrops} listen drops`;
-  return `packets dropped by the shapers: head up ${link(p.headUp)}, head down ${link(p.headDown)}, node ups ${link(p.nodeUp)}, node downs ${link(p.nodeDown)}; TCP head: ${t(p.headTcp)}; nodes: ${t(p.nodeTcp)}`;
+  const unshaped =
+    p.headUnshapedBytes === undefined
+      ? ""
+      : `; the head sent ${p.headUnshapedBytes} bytes unshaped (--unshaped-control)`;
+  return `packets dropped by the shapers: head up ${link(p.headUp)}, head down ${link(p.headDown)}, node ups ${link(p.nodeUp)}, node downs ${link(p.nodeDown)}; TCP head: ${t(p.headTcp)}; nodes: ${t(p.nodeTcp)}${unshaped}`;
 }

@@ -54,7 +54,11 @@ test("--unshaped-control: the daemon's HTTP skips the head's shaper and the stor
     expect(n.downloadSeconds).toBeLessThan(n.seconds ?? 0);
   }
   expect(new Set(r.nodes.map((n) => n.treeHash)).size).toBe(1);
-  // the shaped class still carries the image: the seeder's bytes left the head
+  // the unshaped class carried the daemon's HTTP (boot menu, scripts, torrent, reports), not the
+  // image: the seeder's bytes went through the shaped class
+  const unshaped = r.packets?.headUnshapedBytes ?? 0;
+  expect(unshaped).toBeGreaterThan(10_000);
+  expect(unshaped).toBeLessThan(r.imageBytes * 0.1);
   expect(r.nodes.reduce((s, n) => s + n.bytes.fromSeeder, 0)).toBeGreaterThan(r.imageBytes * 0.5);
 });
 

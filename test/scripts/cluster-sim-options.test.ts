@@ -35,6 +35,10 @@ describe("simOptionsError", () => {
     ],
     [{ unshapedControl: true, noShaping: true }, "--unshaped-control needs shaping (drop --no-shaping)"],
     [{ unshapedControl: true, faults: ["netem"] }, "--unshaped-control cannot go with --fault netem"],
+    [
+      { unshapedControl: true, faults: ["seeder-kill"] },
+      "--unshaped-control cannot go with --fault seeder-kill",
+    ],
   ] as const)("refuses %o", (bad, message) => {
     expect(simOptionsError({ ...ok, ...bad })).toBe(message);
   });
