@@ -396,18 +396,19 @@ export async function runClusterSim(o: SimOptions): Promise<SimResult> {
       stages: { step: string; time: string }[];
     }[];
     const nodes = statuses.map((s, i) => {
-      const start = s.stages.find((x) => x.step === "install.request");
-      const end = s.stages.find((x) => x.step === "install.success");
       const at = (step: string) => s.stages.find((x) => x.step === step)?.time;
-      const [dlFrom, dlTo] = [at("install.download"), at("install.unpack")];
+      const span = (from: string, to: string) => {
+        const [a, b] = [at(from), at(to)];
+        return a && b ? (Date.parse(b) - Date.parse(a)) / 1000 : undefined;
+      };
       const hash = Bun.spawnSync(["cat", join(dir, `node${i + 1}.hash`)])
         .stdout.toString()
         .trim();
       return {
         name: s.name,
-        ok: codes[i] === 0 && Boolean(end),
-        seconds: start && end ? (Date.parse(end.time) - Date.parse(start.time)) / 1000 : undefined,
-        downloadSeconds: dlFrom && dlTo ? (Date.parse(dlTo) - Date.parse(dlFrom)) / 1000 : undefined,
+        ok: codes[i] === 0 && Boolean(at("install.success")),
+        seconds: span("install.request", "install.success"),
+        downloadSeconds: span("install.download", "install.unpack"),
         treeHash: hash,
         bytes: bytes[i] as NodeBytes,
       };

@@ -88,6 +88,7 @@ async function shape(
   // tbf: rate, a burst big enough for the rate at 250 Hz timers, and the side's queue.
   const burst = Math.max(32, Math.ceil((mbit * 1e6) / 8 / 250 / 1024));
   const queue = side === "host" ? ["limit", String(HOST_QUEUE_PACKETS * FRAME_BYTES)] : ["latency", "50ms"];
+  const tbf = ["tbf", "rate", `${mbit}mbit`, "burst", `${burst}kb`, ...queue];
   if (!netem && unshapedPort !== undefined) {
     // Two classes that never borrow from each other (this kernel has htb, not prio): the port's
     // packets leave unshaped, the rest through the same tbf as without the option.
@@ -96,23 +97,21 @@ async function shape(
     await tc(`class add dev ${dev} parent 1: classid 1:10 htb rate 10gbit quantum 60000`);
     await tc(`class add dev ${dev} parent 1: classid 1:20 htb rate 10gbit quantum 60000`);
     await tc(`qdisc add dev ${dev} parent 1:10 handle 10: pfifo limit ${HOST_QUEUE_PACKETS}`);
-    await tc(
-      `qdisc add dev ${dev} parent 1:20 handle 20: tbf rate ${mbit}mbit burst ${burst}kb ${queue.join(" ")}`,
-    );
+    await tc(`qdisc add dev ${dev} parent 1:20 handle 20: ${tbf.join(" ")}`);
     await tc(
       `filter add dev ${dev} parent 1: protocol ip prio 1 u32 match ip sport ${unshapedPort} 0xffff flowid 1:10`,
     );
     return;
   }
   if (!netem) {
-    await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
+    await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root ${tbf}`.quiet();
     return;
   }
   // netem delays and drops, then hands packets to the tbf below it (the netem man page's recipe);
   // its queue holds what is in flight during the delay at the link's rate, with room to spare.
   const limit = Math.max(1000, Math.ceil((mbit * 1e6 * (netem.delayMs / 1000)) / 8 / 1500) * 4);
   await $`ip netns exec ${ns} tc qdisc replace dev ${dev} root handle 1: netem delay ${netem.delayMs}ms loss ${netem.lossPct}% limit ${limit}`.quiet();
-  await $`ip netns exec ${ns} tc qdisc add dev ${dev} parent 1: handle 2: tbf rate ${mbit}mbit burst ${burst}kb ${queue}`.quiet();
+  await $`ip netns exec ${ns} tc qdisc add dev ${dev} parent 1: handle 2: ${tbf}`.quiet();
 }
 
 /** Whether this kernel has sch_netem (a minimal VM kernel may not): tried on a throwaway veth. */
