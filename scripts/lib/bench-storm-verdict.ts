@@ -27,6 +27,8 @@ const HTTP_N = 64;
 
 const missedBy = (c: Check, i: Item) =>
   c.atLeast ? (1 - i.value / c.limit) * 100 : (i.value / c.limit - 1) * 100;
+/** Whole percents, or a tenth under one: a hair over the line is not "missed by 0 %". */
+const percent = (p: number) => (p >= 1 ? p.toFixed(0) : p >= 0.1 ? p.toFixed(1) : "< 0.1");
 const fails = (c: Check, i: Item) => (c.atLeast ? i.value < c.limit : i.value > c.limit);
 
 function checksFor(rows: StormRow[], ratio: number): Check[] {
@@ -114,7 +116,7 @@ function renderCheck(c: Check): string {
   const verdict = !c.items.length
     ? (c.none ?? "nothing to check")
     : missed.length
-      ? `missed at ${missed.map((i) => `N=${i.n} by ${missedBy(c, i).toFixed(0)} %`).join(", ")}`
+      ? `missed at ${missed.map((i) => `N=${i.n} by ${percent(missedBy(c, i))} %`).join(", ")}`
       : "met";
   return `| ${c.target} | ${c.profile} | ${values || "—"} | ${verdict} |`;
 }
