@@ -6,7 +6,7 @@
  *   sudo bun scripts/link-check.ts [--nodes 16] [--fanout 4] [--mbit 3] [--seconds 10] [--json]
  */
 import { parseArgs } from "node:util";
-import { runLinkCheck } from "./lib/link-check.ts";
+import { linkCheckError, runLinkCheck } from "./lib/link-check.ts";
 
 const HELP = `usage: sudo bun scripts/link-check.ts [--nodes 16] [--fanout 4] [--mbit 3] [--seconds 10] [--json]
 
@@ -42,8 +42,9 @@ const nodes = num("nodes", a.nodes, 2);
 const fanout = num("fanout", a.fanout, 1);
 const mbit = num("mbit", a.mbit, 1);
 const seconds = num("seconds", a.seconds, 1);
-if (fanout >= nodes) {
-  console.error(`link-check: --fanout must be less than --nodes (${nodes})`);
+const wrong = linkCheckError({ nodes, fanout, mbit, seconds });
+if (wrong) {
+  console.error(`link-check: ${wrong}`);
   process.exit(2);
 }
 if (process.getuid?.() !== 0) {

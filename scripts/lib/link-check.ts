@@ -29,9 +29,19 @@ export interface LinkCheckResult {
 const PORT = 9009;
 const BLOCK = new Uint8Array(16 * 1024);
 
+/** What is wrong with the options, as one line, or undefined (the CLI and runLinkCheck share it). */
+export function linkCheckError(o: LinkCheckOptions): string | undefined {
+  if (!(Number.isInteger(o.nodes) && o.nodes >= 2))
+    return `--nodes takes a whole number ≥ 2 (got ${o.nodes})`;
+  if (!(Number.isInteger(o.fanout) && o.fanout >= 1))
+    return `--fanout takes a whole number ≥ 1 (got ${o.fanout})`;
+  if (o.fanout >= o.nodes) return `--fanout must be less than --nodes (${o.nodes})`;
+  return undefined;
+}
+
 export async function runLinkCheck(o: LinkCheckOptions): Promise<LinkCheckResult> {
-  if (!(o.nodes >= 2)) throw new Error("the link check needs at least 2 nodes");
-  if (!(o.fanout >= 1 && o.fanout < o.nodes)) throw new Error(`--fanout must be 1 to ${o.nodes - 1}`);
+  const wrong = linkCheckError(o);
+  if (wrong) throw new Error(wrong);
   const seconds = o.seconds ?? 10;
   const net = await createNet({
     id: o.id ?? `lc${process.pid % 10000}`,

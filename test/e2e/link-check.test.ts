@@ -31,3 +31,13 @@ test("bad flags are refused with a reason, before any namespace is made", () => 
     expect(p.stderr.toString()).toContain(msg);
   }
 });
+
+test("runLinkCheck refuses the same options with the same reasons, before any namespace is made", async () => {
+  await expect(runLinkCheck({ nodes: 3, fanout: 3, mbit: 1 })).rejects.toThrow(
+    "--fanout must be less than --nodes (3)",
+  );
+  await expect(runLinkCheck({ nodes: 1, fanout: 1, mbit: 1 })).rejects.toThrow(
+    "--nodes takes a whole number ≥ 2 (got 1)",
+  );
+  expect((await Bun.$`ip netns list`.text()).includes("lnd-lc")).toBe(false);
+});
